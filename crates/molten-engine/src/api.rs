@@ -1,0 +1,253 @@
+//! The local HTTP API for the CLI, scripts and (later) webhooks. It binds
+//! 127.0.0.1 only; every request needs `Authorization: Bearer <token>` (the
+//! token file in the data dir, owner-readable only); tokens in URLs are not
+//! accepted; requests from a web page (an `Origin` header) are refused.
+
+use crate::engine::{ChatEntry, Engine};
+use crate::error::EngineError;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use molten_core::{Reminder, ReminderQuery, ReminderStatus};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+struct Api {
+    engine: Engine,
+    token: Arc<str>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    code: &'static str,
+    message: String,
+    hint: String,
+}
+
+struct ApiError(StatusCode, ErrorBody);
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let status = match e.code() {
+            "too_long" => StatusCode::PAYLOAD_TOO_LARGE,
+            "empty" => StatusCode::BAD_REQUEST,
+            "not_found" => StatusCode::NOT_FOUND,
+            "channels_paused" | "engine_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self(status, ErrorBody { code: e.code(), message: e.to_string(), hint: e.hint() })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: &str, hint: &str) -> Response {
+    ApiError(status, ErrorBody { code, message: message.into(), hint: hint.into() }).into_response()
+}
+
+/// Compares without an early exit, so timing does not reveal the token.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn guard(State(api): State<Api>, req: Request, next: Next) -> Response {
+    if req.headers().contains_key(header::ORIGIN) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "origin_refused",
+            "requests from web pages are refused",
+            "Call the API from a script or the molten CLI, not from a browser page.",
+        );
+    }
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same(presented.as_bytes(), api.token.as_bytes()) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token",
+            "Send `Authorization: Bearer <token>` with the token from the data directory's api-token file.",
+        );
+    }
+    next.run(req).await
+}
+
+async fn health(State(api): State<Api>) -> Json<molten_core::Health> {
+    Json(api.engine.health())
+}
+
+#[derive(Deserialize)]
+struct SendBody {
+    text: String,
+    /// The client's id for the message: sending it again is harmless.
+    id: Option<String>,
+}
+
+async fn send(State(api): State<Api>, Json(body): Json<SendBody>) -> Result<Json<ChatEntry>, ApiError> {
+    Ok(Json(api.engine.send_local(body.text, body.id).await?))
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+    /// Long-poll: wait up to this long for something new.
+    wait_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Entries {
+    entries: Vec<ChatEntry>,
+}
+
+async fn list(State(api): State<Api>, Query(q): Query<AfterQuery>) -> Result<Json<Entries>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    let mut events = api.engine.subscribe_entries();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(q.wait_ms.unwrap_or(0).min(60_000));
+    loop {
+        let entries = api.engine.local_after(q.after, limit).await?;
+        if !entries.is_empty() || tokio::time::Instant::now() >= deadline {
+            return Ok(Json(Entries { entries }));
+        }
+        // Any event may be ours; re-read either way.
+        let _ = tokio::time::timeout_at(deadline, events.recv()).await;
+    }
+}
+
+#[derive(Deserialize)]
+struct RemindersQuery {
+    #[serde(default)]
+    query: String,
+    status: Option<String>,
+    #[serde(default)]
+    page: u32,
+    page_size: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct RemindersPage {
+    items: Vec<Reminder>,
+    total: u64,
+}
+
+async fn reminders(State(api): State<Api>, Query(q): Query<RemindersQuery>) -> Result<Json<RemindersPage>, ApiError> {
+    let size = q.page_size.unwrap_or(20).clamp(1, 200);
+    let (items, total) = api
+        .engine
+        .reminders(&ReminderQuery {
+            search: q.query,
+            status: q.status.as_deref().and_then(ReminderStatus::parse),
+            owner: None,
+            offset: q.page.saturating_mul(size),
+            limit: size,
+        })
+        .await?;
+    Ok(Json(RemindersPage { items, total }))
+}
+
+/// Reads the token, creating it (owner-only) on first run.
+pub fn load_or_create_token(path: &Path) -> Result<String, EngineError> {
+    let fail = |e: std::io::Error| EngineError::DataDir { path: path.display().to_string(), detail: e.to_string() };
+    if let Ok(t) = std::fs::read_to_string(path) {
+        let t = t.trim().to_string();
+        if t.len() >= 32 {
+            return Ok(t);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| fail(std::io::Error::other(e.to_string())))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(fail)?;
+    f.write_all(token.as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    Ok(token)
+}
+
+/// Starts the API on 127.0.0.1:`port` (0: any free port); returns its URL and
+/// writes it to the data dir's `api.json`.
+pub async fn serve(engine: Engine, port: u16) -> Result<String, EngineError> {
+    let dir = engine.data_dir().clone();
+    let token: Arc<str> = load_or_create_token(&dir.api_token())?.into();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| EngineError::Listen { addr: addr.to_string(), detail: e.to_string() })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| EngineError::Listen { addr: addr.to_string(), detail: e.to_string() })?;
+    let url = format!("http://{bound}");
+    let api = Api { engine: engine.clone(), token };
+    let app = Router::new()
+        .route("/health", get(health))
+        .route("/v1/chat/messages", get(list).post(send))
+        .route("/v1/reminders", get(reminders))
+        .layer(middleware::from_fn_with_state(api.clone(), guard))
+        .with_state(api);
+    let endpoint = serde_json::json!({ "url": url, "pid": std::process::id() });
+    std::fs::write(dir.api_endpoint(), endpoint.to_string())
+        .map_err(|e| EngineError::DataDir { path: dir.api_endpoint().display().to_string(), detail: e.to_string() })?;
+    let mut shutdown = engine.shutdown_signal();
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::error!(error = %e, "local API stopped");
+        }
+    });
+    engine.spawn_task(task);
+    tracing::info!(%url, "local API listening");
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_compare_is_exact() {
+        assert!(same(b"abc", b"abc"), "equal tokens match");
+        assert!(!same(b"abc", b"abd"), "one byte differs");
+        assert!(!same(b"abc", b"abcd"), "length differs");
+        assert!(!same(b"", b"abc"), "empty never matches");
+    }
+
+    #[test]
+    fn token_file_is_created_once_and_owner_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("api-token");
+        let a = load_or_create_token(&p).expect("create");
+        let b = load_or_create_token(&p).expect("read");
+        assert_eq!(a, b, "the token is stable across starts");
+        assert_eq!(a.len(), 64, "32 random bytes in hex");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "only the owner may read the token");
+        }
+    }
+}

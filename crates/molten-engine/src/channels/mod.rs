@@ -1,0 +1,3 @@
+//! Channel implementations. One file per platform.
+
+pub mod local;

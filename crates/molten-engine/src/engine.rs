@@ -1,0 +1,365 @@
+//! The engine's facade: start it on a data directory, talk to the local chat,
+//! read health and reminders, pause channels, shut down. The desktop shell and
+//! the `molten` binary use only this.
+
+use crate::backoff::Backoff;
+use crate::channels::local::{self, LocalChat, LOCAL_CHANNEL};
+use crate::commands::{lang::Lang, Interpreter, StatusSource};
+use crate::config::{Config, Language};
+use crate::error::EngineError;
+use crate::health_board::HealthBoard;
+use crate::outbox::{Delivery, OutboxWakers};
+use crate::paths::DataDir;
+use crate::pipeline::Pipeline;
+use crate::router::Router;
+use crate::scheduler::ReminderScheduler;
+use crate::store::SqliteStore;
+use crate::supervisor::Supervisor;
+use chrono::{DateTime, Utc};
+use molten_core::{
+    Channel, Clock, Direction, Health, MessageStatus, Notifier, Reminder, ReminderQuery, Store,
+    StoredMessage,
+};
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, watch, Notify};
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+pub struct EngineOptions {
+    pub data_dir: DataDir,
+    pub clock: Arc<dyn Clock>,
+    pub notifier: Arc<dyn Notifier>,
+    /// `None`: load `config.yaml` from the data directory.
+    pub config: Option<Config>,
+}
+
+/// A chat message as the UI and the local API show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatEntry {
+    pub id: i64,
+    pub direction: Direction,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    pub status: MessageStatus,
+    pub sender: String,
+    pub reply_to: Option<i64>,
+}
+
+impl From<StoredMessage> for ChatEntry {
+    fn from(m: StoredMessage) -> Self {
+        Self {
+            id: m.id,
+            direction: m.direction,
+            text: m.text,
+            at: m.at,
+            status: m.status,
+            sender: m.sender,
+            reply_to: m.reply_to,
+        }
+    }
+}
+
+struct Inner {
+    config: Config,
+    data_dir: DataDir,
+    store: Arc<dyn Store>,
+    sqlite: SqliteStore,
+    local: Arc<LocalChat>,
+    board: Arc<HealthBoard>,
+    entries: broadcast::Sender<StoredMessage>,
+    paused: watch::Sender<bool>,
+    shutdown: watch::Sender<bool>,
+    reminders_changed: Arc<Notify>,
+    outbox: OutboxWakers,
+    api_url: Mutex<Option<String>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct BoardStatus(Arc<HealthBoard>);
+
+impl StatusSource for BoardStatus {
+    fn health(&self) -> Health {
+        self.0.snapshot()
+    }
+}
+
+impl Engine {
+    /// Opens the data directory and database, recovers unfinished work and
+    /// starts every channel, the reminder scheduler and the local API.
+    pub async fn start(opts: EngineOptions) -> Result<Self, EngineError> {
+        opts.data_dir.prepare()?;
+        let config = match opts.config {
+            Some(c) => c,
+            None => Config::load(&opts.data_dir.config())?,
+        };
+        let sqlite = SqliteStore::open(&opts.data_dir.database())?;
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let tz = config.timezone.resolve();
+        let board = HealthBoard::new();
+        let (entries, _) = broadcast::channel(1024);
+        let (paused, _) = watch::channel(false);
+        let (shutdown, _) = watch::channel(false);
+        let reminders_changed = Arc::new(Notify::new());
+        let outbox = OutboxWakers::default();
+        let local = Arc::new(LocalChat::new());
+        let default_lang = match config.language {
+            Language::Zh => Lang::Zh,
+            Language::En | Language::Auto => Lang::En,
+        };
+        let pipeline = Pipeline {
+            interpreter: Interpreter {
+                store: Arc::clone(&store),
+                clock: Arc::clone(&opts.clock),
+                tz,
+                default_lang,
+                max_chars: config.router.max_message_chars.get() as usize,
+                status: Arc::new(BoardStatus(Arc::clone(&board))),
+                reminders_changed: Arc::clone(&reminders_changed),
+            },
+            store: Arc::clone(&store),
+            clock: Arc::clone(&opts.clock),
+            entries: entries.clone(),
+            outbox: outbox.clone(),
+        };
+        let router = Router::spawn(
+            config.router.queue_capacity.get() as usize,
+            Arc::new(pipeline),
+            Arc::clone(&board),
+        );
+        let engine = Self {
+            inner: Arc::new(Inner {
+                config: config.clone(),
+                data_dir: opts.data_dir.clone(),
+                store: Arc::clone(&store),
+                sqlite,
+                local: Arc::clone(&local),
+                board: Arc::clone(&board),
+                entries: entries.clone(),
+                paused,
+                shutdown,
+                reminders_changed: Arc::clone(&reminders_changed),
+                outbox: outbox.clone(),
+                api_url: Mutex::new(None),
+                tasks: Mutex::new(Vec::new()),
+            }),
+        };
+
+        let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+        if config.channels.local.enabled {
+            channels.push(local);
+        }
+        // Work a crash left behind goes first, so each conversation stays in order.
+        let unfinished = store.unfinished_inbound().await?;
+        if !unfinished.is_empty() {
+            tracing::info!(count = unfinished.len(), "resuming messages left unanswered");
+        }
+        let starter = {
+            let engine = engine.clone();
+            let clock = Arc::clone(&opts.clock);
+            async move {
+                for msg in unfinished {
+                    if router.submit(msg).await.is_err() {
+                        return;
+                    }
+                }
+                for channel in channels {
+                    engine.spawn_channel(channel, router.clone(), Arc::clone(&clock));
+                }
+            }
+        };
+        engine.track(tokio::spawn(starter));
+        let scheduler = ReminderScheduler {
+            store,
+            clock: opts.clock,
+            notifier: opts.notifier,
+            entries,
+            outbox,
+            changed: reminders_changed,
+            tz,
+        };
+        engine.track(tokio::spawn(scheduler.run(engine.inner.shutdown.subscribe())));
+        if config.api.enabled {
+            let url = crate::api::serve(engine.clone(), config.api.port).await?;
+            if let Ok(mut u) = engine.inner.api_url.lock() {
+                *u = Some(url);
+            }
+        }
+        Ok(engine)
+    }
+
+    fn track(&self, task: JoinHandle<()>) {
+        if let Ok(mut t) = self.inner.tasks.lock() {
+            t.push(task);
+        }
+    }
+
+    pub(crate) fn spawn_task(&self, task: JoinHandle<()>) {
+        self.track(task);
+    }
+
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    fn spawn_channel(&self, channel: Arc<dyn Channel>, router: Router, clock: Arc<dyn Clock>) {
+        let i = &self.inner;
+        let cfg = &i.config;
+        let backoff = Backoff::new(
+            Duration::from_millis(cfg.supervisor.backoff_initial_ms.get().into()),
+            Duration::from_millis(cfg.supervisor.backoff_max_ms.get().into()),
+        );
+        let wake = i.outbox.for_channel(channel.id().as_str());
+        let span = tracing::info_span!("channel", channel = %format!("{}.{}", channel.kind(), channel.id()));
+        let supervisor = Supervisor {
+            channel: Arc::clone(&channel),
+            store: Arc::clone(&i.store),
+            router,
+            board: Arc::clone(&i.board),
+            clock: Arc::clone(&clock),
+            entries: i.entries.clone(),
+            backoff: backoff.clone(),
+            on_connected: Arc::clone(&wake),
+        };
+        let delivery = Delivery {
+            channel,
+            store: Arc::clone(&i.store),
+            clock,
+            entries: i.entries.clone(),
+            wake,
+            max_attempts: cfg.outbox.max_attempts.get(),
+            backoff,
+        };
+        self.track(tokio::spawn(
+            supervisor
+                .run(i.paused.subscribe(), i.shutdown.subscribe())
+                .instrument(span.clone()),
+        ));
+        self.track(tokio::spawn(delivery.run(i.shutdown.subscribe()).instrument(span)));
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn data_dir(&self) -> &DataDir {
+        &self.inner.data_dir
+    }
+
+    /// The local API's base URL, when it is listening.
+    pub fn api_url(&self) -> Option<String> {
+        self.inner.api_url.lock().ok().and_then(|u| u.clone())
+    }
+
+    pub fn health(&self) -> Health {
+        self.inner.board.snapshot()
+    }
+
+    pub fn subscribe_health(&self) -> watch::Receiver<Health> {
+        self.inner.board.subscribe()
+    }
+
+    /// Every stored or changed message, on every channel.
+    pub fn subscribe_entries(&self) -> broadcast::Receiver<StoredMessage> {
+        self.inner.entries.subscribe()
+    }
+
+    /// Whether a message belongs to the local chat.
+    pub fn is_local(msg: &StoredMessage) -> bool {
+        msg.conversation == local::conversation()
+    }
+
+    /// Sends a message from the owner through the local chat. Returns once it
+    /// is recorded; the reply follows as an entry event.
+    pub async fn send_local(&self, text: String, client_id: Option<String>) -> Result<ChatEntry, EngineError> {
+        if text.trim().is_empty() {
+            return Err(EngineError::Empty);
+        }
+        let max = self.inner.config.router.max_message_chars.get() as usize;
+        let len = text.chars().count();
+        if len > max {
+            return Err(EngineError::TooLong { len, max });
+        }
+        let pid = self.inner.local.submit(text, client_id).await?;
+        self.inner
+            .store
+            .inbound_by_platform_id(LOCAL_CHANNEL, &pid)
+            .await?
+            .map(ChatEntry::from)
+            .ok_or_else(|| EngineError::Store(molten_core::StoreError::NotFound(format!("message {pid}"))))
+    }
+
+    /// A page of the local chat, oldest first, and whether older ones exist.
+    pub async fn local_history(&self, before: Option<i64>, limit: u32) -> Result<(Vec<ChatEntry>, bool), EngineError> {
+        let (rows, more) = self
+            .inner
+            .store
+            .history(&local::conversation(), before, limit.clamp(1, 500))
+            .await?;
+        Ok((rows.into_iter().map(ChatEntry::from).collect(), more))
+    }
+
+    /// Local chat entries after id `after`, oldest first.
+    pub async fn local_after(&self, after: i64, limit: u32) -> Result<Vec<ChatEntry>, EngineError> {
+        let rows = self
+            .inner
+            .store
+            .messages_after(&local::conversation(), after, limit.clamp(1, 1000))
+            .await?;
+        Ok(rows.into_iter().map(ChatEntry::from).collect())
+    }
+
+    pub async fn reminders(&self, query: &ReminderQuery) -> Result<(Vec<Reminder>, u64), EngineError> {
+        let mut q = query.clone();
+        q.limit = q.limit.clamp(1, 200);
+        Ok(self.inner.store.reminders(&q).await?)
+    }
+
+    /// Cancels a reminder as the owner (any reminder).
+    pub async fn cancel_reminder(&self, id: i64) -> Result<Reminder, EngineError> {
+        let r = self.inner.store.cancel_reminder(id, None).await?;
+        self.inner.reminders_changed.notify_one();
+        Ok(r)
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.inner.paused.send_replace(paused);
+        self.inner.board.set_paused(paused);
+        if !paused {
+            self.inner.outbox.wake_all();
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        *self.inner.paused.borrow()
+    }
+
+    /// Schema version and integrity check, for `molten doctor`.
+    pub async fn database_check(&self) -> Result<(i64, String), EngineError> {
+        Ok(self.inner.sqlite.check().await?)
+    }
+
+    /// Stops every task and waits for them (bounded).
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+        let tasks: Vec<JoinHandle<()>> = self
+            .inner
+            .tasks
+            .lock()
+            .map(|mut t| t.drain(..).collect())
+            .unwrap_or_default();
+        for t in tasks {
+            let abort = t.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(3), t).await.is_err() {
+                abort.abort();
+            }
+        }
+        let _ = std::fs::remove_file(self.inner.data_dir.api_endpoint());
+    }
+}

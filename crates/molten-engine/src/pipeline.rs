@@ -1,0 +1,56 @@
+//! What happens to one inbound message once routed: interpret it, then mark
+//! it handled and queue its replies in one transaction, then wake the outbox.
+
+use crate::commands::lang::Lang;
+use crate::commands::Interpreter;
+use crate::outbox::OutboxWakers;
+use crate::router::Handler;
+use async_trait::async_trait;
+use molten_core::{Clock, MessageStatus, Store, StoredMessage};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+pub struct Pipeline {
+    pub interpreter: Interpreter,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub entries: broadcast::Sender<StoredMessage>,
+    pub outbox: OutboxWakers,
+}
+
+#[async_trait]
+impl Handler for Pipeline {
+    async fn handle(&self, msg: StoredMessage) {
+        let (status, error, replies) = match self.interpreter.handle(&msg).await {
+            Ok(replies) => (MessageStatus::Done, None, replies),
+            Err(e) => {
+                tracing::warn!(error = %e, "handling failed");
+                let lang = Lang::detect(&msg.text, Lang::En);
+                let reply = format!(
+                    "{} {e}. {}",
+                    lang.pick("Sorry, that did not work:", "抱歉，处理失败："),
+                    e.hint()
+                );
+                (MessageStatus::Failed, Some(e.to_string()), vec![reply])
+            }
+        };
+        match self
+            .store
+            .finish_inbound(msg.id, status, error.clone(), replies, self.clock.now())
+            .await
+        {
+            Ok(rows) => {
+                let mut updated = msg.clone();
+                updated.status = status;
+                updated.last_error = error;
+                let _ = self.entries.send(updated);
+                for row in rows {
+                    let _ = self.entries.send(row);
+                }
+                self.outbox.wake(msg.conversation.channel.as_str());
+            }
+            // The message stays `received` and is handled again at next start.
+            Err(e) => tracing::error!(error = %e, hint = %e.hint(), "could not record the result"),
+        }
+    }
+}
