@@ -66,6 +66,7 @@ async fn serve() -> ExitCode {
             clock: Arc::new(SystemClock),
             notifier: Arc::new(LogNotifier),
             config: None,
+            channels: Vec::new(),
         })
         .await
     };

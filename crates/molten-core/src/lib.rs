@@ -12,7 +12,7 @@ pub mod notifier;
 pub mod store;
 
 pub use channel::{Ack, Channel, ChannelEvent, ChannelEvents};
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, SystemClock, TokioClock};
 pub use error::{ChannelError, StoreError};
 pub use health::{ChannelHealth, ChannelState, Health, Overall};
 pub use message::{

@@ -33,6 +33,8 @@ pub struct EngineOptions {
     pub notifier: Arc<dyn Notifier>,
     /// `None`: load `config.yaml` from the data directory.
     pub config: Option<Config>,
+    /// Channels to run besides those the config enables (embedders, tests).
+    pub channels: Vec<Arc<dyn Channel>>,
 }
 
 /// A chat message as the UI and the local API show it.
@@ -151,7 +153,7 @@ impl Engine {
             }),
         };
 
-        let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+        let mut channels: Vec<Arc<dyn Channel>> = opts.channels;
         if config.channels.local.enabled {
             channels.push(local);
         }

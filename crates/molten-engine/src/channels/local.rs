@@ -76,7 +76,8 @@ impl LocalChat {
             .map_err(|_| ChannelError::NotRunning)?;
         recorded
             .await
-            .map_err(|_| ChannelError::Transient("the message was not recorded; send it again".into()))?;
+            // The connection closed first (paused or stopping): not recorded.
+            .map_err(|_| ChannelError::NotRunning)?;
         Ok(platform_msg_id)
     }
 }
