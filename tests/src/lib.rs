@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 /// the test executables' parent directory).
 pub fn built_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target profile directory");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile directory");
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -31,7 +34,7 @@ impl Serve {
     pub fn start(data_dir: &Path) -> Serve {
         let endpoint = data_dir.join("api.json");
         let _ = std::fs::remove_file(&endpoint);
-        let child = Command::new(built_binary("molten"))
+        let mut child = Command::new(built_binary("molten"))
             .arg("serve")
             .env("MOLTEN_DATA_DIR", data_dir)
             .env("RUST_LOG", "warn")
@@ -47,18 +50,30 @@ impl Serve {
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
                     if v["pid"].as_u64() == Some(u64::from(pid)) {
                         let url = v["url"].as_str().expect("url in api.json").to_string();
-                        let token = std::fs::read_to_string(data_dir.join("api-token")).expect("api token");
-                        return Serve { child, url, token: token.trim().to_string() };
+                        let token =
+                            std::fs::read_to_string(data_dir.join("api-token")).expect("api token");
+                        return Serve {
+                            child,
+                            url,
+                            token: token.trim().to_string(),
+                        };
                     }
                 }
             }
-            assert!(Instant::now() < deadline, "molten serve did not announce its API within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "molten serve did not announce its API within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     pub fn client(&self) -> Api {
-        Api { http: reqwest::Client::new(), url: self.url.clone(), token: self.token.clone() }
+        Api {
+            http: reqwest::Client::new(),
+            url: self.url.clone(),
+            token: self.token.clone(),
+        }
     }
 
     /// SIGKILL: no chance to flush or say goodbye.
@@ -120,12 +135,17 @@ impl Api {
         let mut out = Vec::new();
         let mut after = 0;
         loop {
-            let page = self.get(&format!("/v1/chat/messages?after={after}&limit=1000")).await;
+            let page = self
+                .get(&format!("/v1/chat/messages?after={after}&limit=1000"))
+                .await;
             let entries = page["entries"].as_array().cloned().unwrap_or_default();
             if entries.is_empty() {
                 return out;
             }
-            after = entries.last().and_then(|e| e["id"].as_i64()).expect("entry id");
+            after = entries
+                .last()
+                .and_then(|e| e["id"].as_i64())
+                .expect("entry id");
             out.extend(entries);
         }
     }

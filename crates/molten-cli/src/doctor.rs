@@ -29,11 +29,16 @@ pub async fn run() -> ExitCode {
         }
     };
     match dir.prepare() {
-        Ok(()) => r.ok("data directory", &format!("{} is writable", dir.root().display())),
+        Ok(()) => r.ok(
+            "data directory",
+            &format!("{} is writable", dir.root().display()),
+        ),
         Err(e) => r.bad("data directory", &e.to_string(), &e.hint()),
     }
     match Config::load(&dir.config()) {
-        Ok(_) if dir.config().exists() => r.ok("config", &format!("{} is valid", dir.config().display())),
+        Ok(_) if dir.config().exists() => {
+            r.ok("config", &format!("{} is valid", dir.config().display()))
+        }
         Ok(_) => r.ok("config", "no config.yaml; using the embedded defaults"),
         Err(e) => r.bad("config", &e.to_string(), &e.hint()),
     }
@@ -41,9 +46,10 @@ pub async fn run() -> ExitCode {
     if db.exists() {
         match SqliteStore::open(&db) {
             Ok(store) => match store.check().await {
-                Ok((v, integrity)) if integrity == "ok" => {
-                    r.ok("database", &format!("{} schema {v}/{SCHEMA_VERSION}, integrity ok", db.display()))
-                }
+                Ok((v, integrity)) if integrity == "ok" => r.ok(
+                    "database",
+                    &format!("{} schema {v}/{SCHEMA_VERSION}, integrity ok", db.display()),
+                ),
                 Ok((_, integrity)) => r.bad(
                     "database",
                     &format!("integrity check says: {integrity}"),
@@ -57,7 +63,10 @@ pub async fn run() -> ExitCode {
         r.ok("database", "not created yet; the first start creates it");
     }
     match std::fs::read_to_string(dir.api_endpoint()) {
-        Ok(s) => r.ok("local API", &format!("a running engine announced {}", s.trim())),
+        Ok(s) => r.ok(
+            "local API",
+            &format!("a running engine announced {}", s.trim()),
+        ),
         Err(_) => r.ok("local API", "no engine is running (or its API is off)"),
     }
     if r.problems == 0 {

@@ -74,7 +74,9 @@ mod tests {
             .with_timezone(&Utc);
         let clock = TokioClock::starting_at(start);
         assert_eq!(clock.now(), start, "no time passes while paused");
-        clock.sleep_until(start + chrono::Duration::minutes(10)).await;
+        clock
+            .sleep_until(start + chrono::Duration::minutes(10))
+            .await;
         assert_eq!(
             clock.now(),
             start + chrono::Duration::minutes(10),

@@ -25,7 +25,10 @@ pub enum ChannelError {
 impl ChannelError {
     /// Whether reconnecting or resending may succeed later.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::RateLimited { .. } | Self::Transient(_) | Self::NotRunning)
+        matches!(
+            self,
+            Self::RateLimited { .. } | Self::Transient(_) | Self::NotRunning
+        )
     }
 
     /// The server's own hint for when to try again.
@@ -43,7 +46,9 @@ pub enum StoreError {
     Open { path: String, detail: String },
     #[error("the database at {path} is not a valid Molten database ({detail})")]
     Corrupt { path: String, detail: String },
-    #[error("the database schema is version {found}, newer than this Molten understands ({supported})")]
+    #[error(
+        "the database schema is version {found}, newer than this Molten understands ({supported})"
+    )]
     SchemaTooNew { found: i64, supported: i64 },
     #[error("a database migration failed at version {version}: {detail}")]
     Migration { version: i64, detail: String },

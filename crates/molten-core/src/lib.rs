@@ -16,8 +16,8 @@ pub use clock::{Clock, SystemClock, TokioClock};
 pub use error::{ChannelError, StoreError};
 pub use health::{ChannelHealth, ChannelState, Health, Overall};
 pub use message::{
-    ChannelId, ConversationRef, Direction, Identity, InboundMessage, MessageStatus, OutboundMessage,
-    StoredMessage,
+    ChannelId, ConversationRef, Direction, Identity, InboundMessage, MessageStatus,
+    OutboundMessage, StoredMessage,
 };
 pub use notifier::{Notification, Notifier};
 pub use store::{NewReminder, Reminder, ReminderQuery, ReminderStatus, Store};

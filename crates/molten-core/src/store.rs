@@ -73,10 +73,17 @@ pub struct ReminderQuery {
 pub trait Store: Send + Sync + 'static {
     /// Records an inbound message durably. Returns the stored row and whether
     /// it was already there (a platform redelivery).
-    async fn insert_inbound(&self, msg: &InboundMessage) -> Result<(StoredMessage, bool), StoreError>;
+    async fn insert_inbound(
+        &self,
+        msg: &InboundMessage,
+    ) -> Result<(StoredMessage, bool), StoreError>;
 
     /// The stored inbound message with this platform id, if any.
-    async fn inbound_by_platform_id(&self, channel: &str, platform_msg_id: &str) -> Result<Option<StoredMessage>, StoreError>;
+    async fn inbound_by_platform_id(
+        &self,
+        channel: &str,
+        platform_msg_id: &str,
+    ) -> Result<Option<StoredMessage>, StoreError>;
 
     /// Inbound messages not yet handled, oldest first (work left by a crash).
     async fn unfinished_inbound(&self) -> Result<Vec<StoredMessage>, StoreError>;
@@ -97,10 +104,20 @@ pub trait Store: Send + Sync + 'static {
     /// Outbound messages still to send on a channel, oldest first.
     async fn pending_outbound(&self, channel: &str) -> Result<Vec<StoredMessage>, StoreError>;
 
-    async fn mark_sent(&self, id: i64, platform_msg_id: Option<String>, at: DateTime<Utc>) -> Result<StoredMessage, StoreError>;
+    async fn mark_sent(
+        &self,
+        id: i64,
+        platform_msg_id: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<StoredMessage, StoreError>;
 
     /// Records a failed attempt; `give_up` marks the message failed for good.
-    async fn mark_send_failed(&self, id: i64, error: &str, give_up: bool) -> Result<StoredMessage, StoreError>;
+    async fn mark_send_failed(
+        &self,
+        id: i64,
+        error: &str,
+        give_up: bool,
+    ) -> Result<StoredMessage, StoreError>;
 
     /// A page of a conversation, oldest first: the `limit` messages before id
     /// `before` (or the newest). The bool says whether older ones exist.
@@ -112,7 +129,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Vec<StoredMessage>, bool), StoreError>;
 
     /// Messages of a conversation with id greater than `after`, oldest first.
-    async fn messages_after(&self, conversation: &ConversationRef, after: i64, limit: u32) -> Result<Vec<StoredMessage>, StoreError>;
+    async fn messages_after(
+        &self,
+        conversation: &ConversationRef,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
 
     async fn create_reminder(&self, new: NewReminder) -> Result<Reminder, StoreError>;
     async fn reminders(&self, query: &ReminderQuery) -> Result<(Vec<Reminder>, u64), StoreError>;
@@ -121,7 +143,12 @@ pub trait Store: Send + Sync + 'static {
     async fn next_pending_reminder(&self) -> Result<Option<Reminder>, StoreError>;
     /// Marks the reminder fired and queues its message, in one transaction.
     /// Returns `None` when it was no longer pending (fired once only).
-    async fn fire_reminder(&self, id: i64, text: String, at: DateTime<Utc>) -> Result<Option<StoredMessage>, StoreError>;
+    async fn fire_reminder(
+        &self,
+        id: i64,
+        text: String,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StoredMessage>, StoreError>;
 
     /// Counts of (inbound unfinished, outbound pending), for status and health.
     async fn backlog(&self) -> Result<(u64, u64), StoreError>;

@@ -57,7 +57,13 @@ async fn pipeline(n: usize) {
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut events = engine.subscribe_entries();
-    let commands = ["/whoami", "/help", "/status", "/remind in 3h bench", "hello there"];
+    let commands = [
+        "/whoami",
+        "/help",
+        "/status",
+        "/remind in 3h bench",
+        "hello there",
+    ];
     let started = Instant::now();
     let mut sent_at: HashMap<i64, Instant> = HashMap::with_capacity(n);
     let mut latencies = Vec::with_capacity(n);
@@ -80,7 +86,10 @@ async fn pipeline(n: usize) {
     for i in 0..n {
         let t = Instant::now();
         let e = engine
-            .send_local(commands[i % commands.len()].into(), Some(format!("bench-{i}")))
+            .send_local(
+                commands[i % commands.len()].into(),
+                Some(format!("bench-{i}")),
+            )
             .await
             .expect("send");
         sent_at.insert(e.id, t);
@@ -130,7 +139,10 @@ fn idle_rss(seconds: u64) {
     let rss = proc_kb(&pid, "VmRSS").unwrap_or(0);
     let _ = child.kill();
     let _ = child.wait();
-    println!("idle: molten serve RSS after {seconds} s: {:.1} MB", rss as f64 / 1024.0);
+    println!(
+        "idle: molten serve RSS after {seconds} s: {:.1} MB",
+        rss as f64 / 1024.0
+    );
 }
 
 fn main() {

@@ -42,7 +42,14 @@ impl From<EngineError> for ApiError {
             "channels_paused" | "engine_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Self(status, ErrorBody { code: e.code(), message: e.to_string(), hint: e.hint() })
+        Self(
+            status,
+            ErrorBody {
+                code: e.code(),
+                message: e.to_string(),
+                hint: e.hint(),
+            },
+        )
     }
 }
 
@@ -53,7 +60,15 @@ impl IntoResponse for ApiError {
 }
 
 fn refuse(status: StatusCode, code: &'static str, message: &str, hint: &str) -> Response {
-    ApiError(status, ErrorBody { code, message: message.into(), hint: hint.into() }).into_response()
+    ApiError(
+        status,
+        ErrorBody {
+            code,
+            message: message.into(),
+            hint: hint.into(),
+        },
+    )
+    .into_response()
 }
 
 /// Compares without an early exit, so timing does not reveal the token.
@@ -98,7 +113,10 @@ struct SendBody {
     id: Option<String>,
 }
 
-async fn send(State(api): State<Api>, Json(body): Json<SendBody>) -> Result<Json<ChatEntry>, ApiError> {
+async fn send(
+    State(api): State<Api>,
+    Json(body): Json<SendBody>,
+) -> Result<Json<ChatEntry>, ApiError> {
     Ok(Json(api.engine.send_local(body.text, body.id).await?))
 }
 
@@ -116,10 +134,14 @@ struct Entries {
     entries: Vec<ChatEntry>,
 }
 
-async fn list(State(api): State<Api>, Query(q): Query<AfterQuery>) -> Result<Json<Entries>, ApiError> {
+async fn list(
+    State(api): State<Api>,
+    Query(q): Query<AfterQuery>,
+) -> Result<Json<Entries>, ApiError> {
     let limit = q.limit.unwrap_or(100);
     let mut events = api.engine.subscribe_entries();
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(q.wait_ms.unwrap_or(0).min(60_000));
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_millis(q.wait_ms.unwrap_or(0).min(60_000));
     loop {
         let entries = api.engine.local_after(q.after, limit).await?;
         if !entries.is_empty() || tokio::time::Instant::now() >= deadline {
@@ -146,7 +168,10 @@ struct RemindersPage {
     total: u64,
 }
 
-async fn reminders(State(api): State<Api>, Query(q): Query<RemindersQuery>) -> Result<Json<RemindersPage>, ApiError> {
+async fn reminders(
+    State(api): State<Api>,
+    Query(q): Query<RemindersQuery>,
+) -> Result<Json<RemindersPage>, ApiError> {
     let size = q.page_size.unwrap_or(20).clamp(1, 200);
     let (items, total) = api
         .engine
@@ -163,7 +188,10 @@ async fn reminders(State(api): State<Api>, Query(q): Query<RemindersQuery>) -> R
 
 /// Reads the token, creating it (owner-only) on first run.
 pub fn load_or_create_token(path: &Path) -> Result<String, EngineError> {
-    let fail = |e: std::io::Error| EngineError::DataDir { path: path.display().to_string(), detail: e.to_string() };
+    let fail = |e: std::io::Error| EngineError::DataDir {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
     if let Ok(t) = std::fs::read_to_string(path) {
         let t = t.trim().to_string();
         if t.len() >= 32 {
@@ -194,12 +222,19 @@ pub async fn serve(engine: Engine, port: u16) -> Result<String, EngineError> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| EngineError::Listen { addr: addr.to_string(), detail: e.to_string() })?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| EngineError::Listen { addr: addr.to_string(), detail: e.to_string() })?;
+        .map_err(|e| EngineError::Listen {
+            addr: addr.to_string(),
+            detail: e.to_string(),
+        })?;
+    let bound = listener.local_addr().map_err(|e| EngineError::Listen {
+        addr: addr.to_string(),
+        detail: e.to_string(),
+    })?;
     let url = format!("http://{bound}");
-    let api = Api { engine: engine.clone(), token };
+    let api = Api {
+        engine: engine.clone(),
+        token,
+    };
     let app = Router::new()
         .route("/health", get(health))
         .route("/v1/chat/messages", get(list).post(send))
@@ -207,14 +242,19 @@ pub async fn serve(engine: Engine, port: u16) -> Result<String, EngineError> {
         .layer(middleware::from_fn_with_state(api.clone(), guard))
         .with_state(api);
     let endpoint = serde_json::json!({ "url": url, "pid": std::process::id() });
-    std::fs::write(dir.api_endpoint(), endpoint.to_string())
-        .map_err(|e| EngineError::DataDir { path: dir.api_endpoint().display().to_string(), detail: e.to_string() })?;
+    std::fs::write(dir.api_endpoint(), endpoint.to_string()).map_err(|e| EngineError::DataDir {
+        path: dir.api_endpoint().display().to_string(),
+        detail: e.to_string(),
+    })?;
     let mut shutdown = engine.shutdown_signal();
     let task = tokio::spawn(async move {
         let stop = async move {
             let _ = shutdown.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             tracing::error!(error = %e, "local API stopped");
         }
     });

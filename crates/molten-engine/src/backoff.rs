@@ -50,17 +50,31 @@ mod tests {
     #[test]
     fn grows_doubles_and_caps_with_jitter_inside_the_band() {
         let mut b = Backoff::new(Duration::from_millis(500), Duration::from_secs(60));
-        let ceilings_ms = [500, 1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000];
+        let ceilings_ms = [
+            500, 1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000,
+        ];
         for (i, want) in ceilings_ms.iter().enumerate() {
             let ceiling = b.ceiling();
-            assert_eq!(ceiling, Duration::from_millis(*want), "ceiling of attempt {i}");
+            assert_eq!(
+                ceiling,
+                Duration::from_millis(*want),
+                "ceiling of attempt {i}"
+            );
             let d = b.next_delay();
-            assert!(d >= ceiling / 2 && d <= ceiling, "attempt {i}: delay {d:?} outside [{:?}, {ceiling:?}]", ceiling / 2);
+            assert!(
+                d >= ceiling / 2 && d <= ceiling,
+                "attempt {i}: delay {d:?} outside [{:?}, {ceiling:?}]",
+                ceiling / 2
+            );
         }
         for _ in 0..100 {
             b.next_delay();
         }
-        assert_eq!(b.ceiling(), Duration::from_secs(60), "stays capped after many attempts");
+        assert_eq!(
+            b.ceiling(),
+            Duration::from_secs(60),
+            "stays capped after many attempts"
+        );
         b.reset();
         assert_eq!(b.ceiling(), Duration::from_millis(500), "reset starts over");
     }

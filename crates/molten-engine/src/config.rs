@@ -113,7 +113,10 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { enabled: true, port: 0 }
+        Self {
+            enabled: true,
+            port: 0,
+        }
     }
 }
 
@@ -156,7 +159,10 @@ impl Config {
             return Ok(Self::default());
         }
         serde_yaml::from_str::<Self>(text).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
             let message = e.to_string();
             // serde_yaml appends " at line L column C"; the prefix says it already.
             let message = message
@@ -199,21 +205,33 @@ mod tests {
     #[test]
     fn documented_defaults_are_the_real_defaults() {
         let parsed = Config::parse(DEFAULTS_YAML, "defaults.yaml").expect("defaults parse");
-        assert_eq!(parsed, Config::default(), "assets/defaults.yaml must match Config::default()");
+        assert_eq!(
+            parsed,
+            Config::default(),
+            "assets/defaults.yaml must match Config::default()"
+        );
     }
 
     #[test]
     fn user_file_merges_over_defaults() {
         let c = Config::parse("router:\n  queue_capacity: 8\n", "config.yaml").expect("valid");
         assert_eq!(c.router.queue_capacity.get(), 8, "the user's value wins");
-        assert_eq!(c.router.max_message_chars.get(), 16_000, "untouched keys keep defaults");
+        assert_eq!(
+            c.router.max_message_chars.get(),
+            16_000,
+            "untouched keys keep defaults"
+        );
         assert!(c.api.enabled, "other sections keep defaults");
     }
 
     #[test]
     fn unknown_keys_and_bad_values_name_file_line_and_column() {
         let cases = [
-            ("router:\n  queue_capacity: 8\n  queue_size: 3\n", 3, "unknown field `queue_size`"),
+            (
+                "router:\n  queue_capacity: 8\n  queue_size: 3\n",
+                3,
+                "unknown field `queue_size`",
+            ),
             ("api:\n  port: 99999\n", 2, "invalid value"),
             ("router:\n  queue_capacity: 0\n", 2, "nonzero"),
             ("timezone: Mars/Olympus\n", 1, "unknown time zone"),
@@ -221,10 +239,18 @@ mod tests {
         ];
         for (text, want_line, want_msg) in cases {
             match Config::parse(text, "config.yaml") {
-                Err(EngineError::Config { file, line, message, .. }) => {
+                Err(EngineError::Config {
+                    file,
+                    line,
+                    message,
+                    ..
+                }) => {
                     assert_eq!(file, "config.yaml", "error names the file for {text:?}");
                     assert_eq!(line, want_line, "error line for {text:?}: {message}");
-                    assert!(message.contains(want_msg), "message for {text:?} was {message:?}");
+                    assert!(
+                        message.contains(want_msg),
+                        "message for {text:?} was {message:?}"
+                    );
                 }
                 other => panic!("{text:?} should be refused, got {other:?}"),
             }
@@ -239,6 +265,10 @@ mod tests {
         let bin = dir.path().join("bin.yaml");
         std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x01]).expect("write");
         let err = Config::load(&bin).expect_err("binary file refused");
-        assert_eq!(err.code(), "config", "binary config is a config error: {err}");
+        assert_eq!(
+            err.code(),
+            "config",
+            "binary config is a config error: {err}"
+        );
     }
 }

@@ -160,7 +160,10 @@ impl Engine {
         // Work a crash left behind goes first, so each conversation stays in order.
         let unfinished = store.unfinished_inbound().await?;
         if !unfinished.is_empty() {
-            tracing::info!(count = unfinished.len(), "resuming messages left unanswered");
+            tracing::info!(
+                count = unfinished.len(),
+                "resuming messages left unanswered"
+            );
         }
         let starter = {
             let engine = engine.clone();
@@ -186,7 +189,9 @@ impl Engine {
             changed: reminders_changed,
             tz,
         };
-        engine.track(tokio::spawn(scheduler.run(engine.inner.shutdown.subscribe())));
+        engine.track(tokio::spawn(
+            scheduler.run(engine.inner.shutdown.subscribe()),
+        ));
         if config.api.enabled {
             let url = crate::api::serve(engine.clone(), config.api.port).await?;
             if let Ok(mut u) = engine.inner.api_url.lock() {
@@ -243,7 +248,9 @@ impl Engine {
                 .run(i.paused.subscribe(), i.shutdown.subscribe())
                 .instrument(span.clone()),
         ));
-        self.track(tokio::spawn(delivery.run(i.shutdown.subscribe()).instrument(span)));
+        self.track(tokio::spawn(
+            delivery.run(i.shutdown.subscribe()).instrument(span),
+        ));
     }
 
     pub fn config(&self) -> &Config {
@@ -279,7 +286,11 @@ impl Engine {
 
     /// Sends a message from the owner through the local chat. Returns once it
     /// is recorded; the reply follows as an entry event.
-    pub async fn send_local(&self, text: String, client_id: Option<String>) -> Result<ChatEntry, EngineError> {
+    pub async fn send_local(
+        &self,
+        text: String,
+        client_id: Option<String>,
+    ) -> Result<ChatEntry, EngineError> {
         if text.trim().is_empty() {
             return Err(EngineError::Empty);
         }
@@ -294,11 +305,17 @@ impl Engine {
             .inbound_by_platform_id(LOCAL_CHANNEL, &pid)
             .await?
             .map(ChatEntry::from)
-            .ok_or_else(|| EngineError::Store(molten_core::StoreError::NotFound(format!("message {pid}"))))
+            .ok_or_else(|| {
+                EngineError::Store(molten_core::StoreError::NotFound(format!("message {pid}")))
+            })
     }
 
     /// A page of the local chat, oldest first, and whether older ones exist.
-    pub async fn local_history(&self, before: Option<i64>, limit: u32) -> Result<(Vec<ChatEntry>, bool), EngineError> {
+    pub async fn local_history(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<ChatEntry>, bool), EngineError> {
         let (rows, more) = self
             .inner
             .store
@@ -317,7 +334,10 @@ impl Engine {
         Ok(rows.into_iter().map(ChatEntry::from).collect())
     }
 
-    pub async fn reminders(&self, query: &ReminderQuery) -> Result<(Vec<Reminder>, u64), EngineError> {
+    pub async fn reminders(
+        &self,
+        query: &ReminderQuery,
+    ) -> Result<(Vec<Reminder>, u64), EngineError> {
         let mut q = query.clone();
         q.limit = q.limit.clamp(1, 200);
         Ok(self.inner.store.reminders(&q).await?)
@@ -358,7 +378,10 @@ impl Engine {
             .unwrap_or_default();
         for t in tasks {
             let abort = t.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(3), t).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(3), t)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

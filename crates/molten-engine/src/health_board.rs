@@ -32,7 +32,11 @@ impl HealthBoard {
             .lock()
             .map(|m| m.values().cloned().collect())
             .unwrap_or_default();
-        Health::summarize(self.paused.load(Ordering::SeqCst), self.depth.load(Ordering::SeqCst), channels)
+        Health::summarize(
+            self.paused.load(Ordering::SeqCst),
+            self.depth.load(Ordering::SeqCst),
+            channels,
+        )
     }
 
     pub fn subscribe(&self) -> watch::Receiver<Health> {
@@ -82,7 +86,9 @@ impl HealthBoard {
     pub fn queue_done(&self) {
         let before = self
             .depth
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| Some(d.saturating_sub(1)))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
+                Some(d.saturating_sub(1))
+            })
             .unwrap_or(0);
         if before <= 1 {
             self.publish();

@@ -91,7 +91,11 @@ impl Delivery {
         match self.channel.send(&msg).await {
             Ok(platform_id) => {
                 self.backoff.reset();
-                match self.store.mark_sent(row.id, platform_id, self.clock.now()).await {
+                match self
+                    .store
+                    .mark_sent(row.id, platform_id, self.clock.now())
+                    .await
+                {
                     Ok(sent) => {
                         let _ = self.entries.send(sent);
                         None
@@ -107,7 +111,11 @@ impl Delivery {
             Err(e) => {
                 let give_up = !e.is_retryable() || row.attempts + 1 >= self.max_attempts;
                 tracing::warn!(id = row.id, error = %e, give_up, "send failed");
-                if let Ok(r) = self.store.mark_send_failed(row.id, &e.to_string(), give_up).await {
+                if let Ok(r) = self
+                    .store
+                    .mark_send_failed(row.id, &e.to_string(), give_up)
+                    .await
+                {
                     let _ = self.entries.send(r);
                 }
                 (!give_up).then(|| e.retry_after().unwrap_or_else(|| self.backoff.next_delay()))

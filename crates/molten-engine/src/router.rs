@@ -60,7 +60,11 @@ impl Router {
     }
 }
 
-async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, handler: Arc<dyn Handler>, board: Arc<HealthBoard>) {
+async fn dispatch(
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    handler: Arc<dyn Handler>,
+    board: Arc<HealthBoard>,
+) {
     let mut workers: HashMap<String, Worker> = HashMap::new();
     // Permits travel beside the message to the worker and drop when it is handled.
     let mut permits: HashMap<i64, OwnedSemaphorePermit> = HashMap::new();
@@ -165,7 +169,10 @@ mod tests {
         let router = Router::spawn(8, rec.clone(), Arc::clone(&board));
         let convs = ["a", "b", "c", "d"];
         for id in 0..80 {
-            router.submit(msg(id, convs[id as usize % 4])).await.expect("submit");
+            router
+                .submit(msg(id, convs[id as usize % 4]))
+                .await
+                .expect("submit");
         }
         for _ in 0..500 {
             if rec.seen.lock().expect("lock").len() == 80 {
@@ -176,12 +183,19 @@ mod tests {
         let seen = rec.seen.lock().expect("lock").clone();
         assert_eq!(seen.len(), 80, "every message handled once");
         for c in convs {
-            let ids: Vec<i64> = seen.iter().filter(|(k, _)| k == c).map(|(_, id)| *id).collect();
+            let ids: Vec<i64> = seen
+                .iter()
+                .filter(|(k, _)| k == c)
+                .map(|(_, id)| *id)
+                .collect();
             let mut sorted = ids.clone();
             sorted.sort_unstable();
             assert_eq!(ids, sorted, "conversation {c} handled in order");
         }
-        assert!(rec.max_active.load(Ordering::SeqCst) > 1, "different conversations ran concurrently");
+        assert!(
+            rec.max_active.load(Ordering::SeqCst) > 1,
+            "different conversations ran concurrently"
+        );
         for _ in 0..100 {
             if board.queue_depth() == 0 {
                 break;

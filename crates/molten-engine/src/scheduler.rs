@@ -67,11 +67,17 @@ impl ReminderScheduler {
         let now = self.clock.now();
         let lang = Lang::from_code(&r.lang);
         let late = now - r.due_at > LATE_AFTER;
-        let mut text = format!("⏰ {}", r.text);
+        let mut text = format!("{}{}", lang.pick("Reminder: ", "提醒："), r.text);
         if late {
             text.push_str(&match lang {
-                Lang::En => format!(" (was due {}; Molten was not running)", local_time(r.due_at, self.tz, lang)),
-                Lang::Zh => format!("（原定 {}，当时 Molten 未运行）", local_time(r.due_at, self.tz, lang)),
+                Lang::En => format!(
+                    " (was due {}; Molten was not running)",
+                    local_time(r.due_at, self.tz, lang)
+                ),
+                Lang::Zh => format!(
+                    "（原定 {}，当时 Molten 未运行）",
+                    local_time(r.due_at, self.tz, lang)
+                ),
             });
         }
         match self.store.fire_reminder(r.id, text, now).await {

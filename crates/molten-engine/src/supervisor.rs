@@ -7,7 +7,10 @@
 use crate::backoff::Backoff;
 use crate::health_board::HealthBoard;
 use crate::router::Router;
-use molten_core::{Channel, ChannelError, ChannelEvent, ChannelState, Clock, InboundMessage, Store, StoredMessage, Ack};
+use molten_core::{
+    Ack, Channel, ChannelError, ChannelEvent, ChannelState, Clock, InboundMessage, Store,
+    StoredMessage,
+};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
@@ -32,10 +35,15 @@ enum Ended {
 
 impl Supervisor {
     fn set(&self, f: impl FnOnce(&mut molten_core::ChannelHealth)) {
-        self.board.update(self.channel.id().as_str(), self.channel.kind(), f);
+        self.board
+            .update(self.channel.id().as_str(), self.channel.kind(), f);
     }
 
-    pub async fn run(mut self, mut paused: watch::Receiver<bool>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(
+        mut self,
+        mut paused: watch::Receiver<bool>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         self.set(|h| h.state = ChannelState::Connecting);
         loop {
             if *shutdown.borrow() {
@@ -103,7 +111,10 @@ impl Supervisor {
             tracing::warn!(channel = %self.channel.id(), ?delay, error = ?error, "reconnecting after a pause");
             self.set(|h| {
                 h.state = ChannelState::Backoff;
-                h.last_error = error.as_ref().map(ToString::to_string).or(h.last_error.take());
+                h.last_error = error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .or(h.last_error.take());
                 h.next_retry_at = Some(retry_at);
             });
             tokio::select! {
@@ -137,7 +148,9 @@ impl Supervisor {
             match event {
                 None => {
                     tracing::warn!(channel = %self.channel.id(), "no sign of life for two heartbeat intervals: reconnecting");
-                    return Ended::Dropped(Some(ChannelError::Transient("connection went silent (zombie)".into())));
+                    return Ended::Dropped(Some(ChannelError::Transient(
+                        "connection went silent (zombie)".into(),
+                    )));
                 }
                 Some(None) => return Ended::Dropped(None),
                 Some(Some(ChannelEvent::Alive)) => {}

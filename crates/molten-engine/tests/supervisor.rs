@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::Utc;
 use common::*;
 use molten_core::{
-    Ack, Channel, ChannelError, ChannelEvent, ChannelEvents, ChannelId, ChannelState, ConversationRef, Identity,
-    InboundMessage, OutboundMessage, Store, SystemClock,
+    Ack, Channel, ChannelError, ChannelEvent, ChannelEvents, ChannelId, ChannelState,
+    ConversationRef, Identity, InboundMessage, OutboundMessage, Store, SystemClock,
 };
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,7 +65,13 @@ impl Channel for Scripted {
     }
     async fn connect(&self) -> Result<ChannelEvents, ChannelError> {
         self.connects.fetch_add(1, Ordering::SeqCst);
-        match self.script.lock().expect("lock").pop_front().unwrap_or(Connect::Live) {
+        match self
+            .script
+            .lock()
+            .expect("lock")
+            .pop_front()
+            .unwrap_or(Connect::Live)
+        {
             Connect::Fail(e) => Err(e),
             Connect::Live => {
                 let (tx, rx) = mpsc::channel(16);
@@ -119,40 +125,96 @@ async fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
 async fn records_before_ack_reconnects_and_retries_sends() {
     let dir = tempfile::tempdir().expect("tempdir");
     let chan = Scripted::new(
-        vec![Connect::Fail(ChannelError::Transient("connection refused".into())), Connect::Fail(ChannelError::Transient("reset".into())), Connect::Live],
+        vec![
+            Connect::Fail(ChannelError::Transient("connection refused".into())),
+            Connect::Fail(ChannelError::Transient("reset".into())),
+            Connect::Live,
+        ],
         None,
     );
     chan.send_failures.store(2, Ordering::SeqCst);
-    let (engine, _) = start_with(dir.path(), Arc::new(SystemClock), fast_config(), vec![chan.clone()]).await;
+    let (engine, _) = start_with(
+        dir.path(),
+        Arc::new(SystemClock),
+        fast_config(),
+        vec![chan.clone()],
+    )
+    .await;
     wait_for("the third connect", || chan.current().is_some()).await;
-    assert_eq!(chan.connects.load(Ordering::SeqCst), 3, "two failures, then connected");
-    wait_for("connected health", || engine.health().channels.iter().any(|c| c.state == ChannelState::Connected)).await;
+    assert_eq!(
+        chan.connects.load(Ordering::SeqCst),
+        3,
+        "two failures, then connected"
+    );
+    wait_for("connected health", || {
+        engine
+            .health()
+            .channels
+            .iter()
+            .any(|c| c.state == ChannelState::Connected)
+    })
+    .await;
 
     // The ack checks the inbox already holds the message.
-    let store = molten_engine::store::SqliteStore::open(&dir.path().join("molten.db")).expect("second handle");
+    let store = molten_engine::store::SqliteStore::open(&dir.path().join("molten.db"))
+        .expect("second handle");
     let (acked_tx, mut acked_rx) = mpsc::unbounded_channel();
     let tx = chan.current().expect("live");
     let check_store = store.clone();
     let ack = Ack::new(move || {
         let _ = acked_tx.send(());
     });
-    tx.send(ChannelEvent::Message(message("m-1", "/whoami"), ack)).await.expect("deliver");
+    tx.send(ChannelEvent::Message(message("m-1", "/whoami"), ack))
+        .await
+        .expect("deliver");
     acked_rx.recv().await.expect("acked");
-    let row = check_store.inbound_by_platform_id("fake", "m-1").await.expect("query");
-    assert!(row.is_some(), "the message was in the inbox when it was acknowledged");
+    let row = check_store
+        .inbound_by_platform_id("fake", "m-1")
+        .await
+        .expect("query");
+    assert!(
+        row.is_some(),
+        "the message was in the inbox when it was acknowledged"
+    );
     // A redelivery is acknowledged again but not handled twice.
-    tx.send(ChannelEvent::Message(message("m-1", "/whoami"), Ack::noop())).await.expect("redeliver");
+    tx.send(ChannelEvent::Message(
+        message("m-1", "/whoami"),
+        Ack::noop(),
+    ))
+    .await
+    .expect("redeliver");
 
-    wait_for("the reply after two failed sends", || !chan.sent.lock().expect("lock").is_empty()).await;
+    wait_for("the reply after two failed sends", || {
+        !chan.sent.lock().expect("lock").is_empty()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let sent = chan.sent.lock().expect("lock").clone();
-    assert_eq!(sent.len(), 1, "one reply for one message despite the redelivery: {sent:?}");
-    assert!(sent[0].text.contains("fake:alice"), "the reply answers /whoami: {}", sent[0].text);
+    assert_eq!(
+        sent.len(),
+        1,
+        "one reply for one message despite the redelivery: {sent:?}"
+    );
+    assert!(
+        sent[0].text.contains("fake:alice"),
+        "the reply answers /whoami: {}",
+        sent[0].text
+    );
     let stored = store.message(sent[0].outbox_id).await.expect("outbox row");
-    assert_eq!(stored.attempts, 3, "two failed attempts and one success are counted");
+    assert_eq!(
+        stored.attempts, 3,
+        "two failed attempts and one success are counted"
+    );
     let h = engine.health();
-    let fake = h.channels.iter().find(|c| c.id == "fake").expect("fake channel in health");
-    assert!(fake.last_inbound_at.is_some(), "health records the last inbound time");
+    let fake = h
+        .channels
+        .iter()
+        .find(|c| c.id == "fake")
+        .expect("fake channel in health");
+    assert!(
+        fake.last_inbound_at.is_some(),
+        "health records the last inbound time"
+    );
     engine.shutdown().await;
 }
 
@@ -160,29 +222,71 @@ async fn records_before_ack_reconnects_and_retries_sends() {
 async fn credential_errors_stop_retrying_and_say_why() {
     let dir = tempfile::tempdir().expect("tempdir");
     let chan = Scripted::new(
-        vec![Connect::Fail(ChannelError::Credentials { platform: "fake".into(), detail: "invalid app secret".into() })],
+        vec![Connect::Fail(ChannelError::Credentials {
+            platform: "fake".into(),
+            detail: "invalid app secret".into(),
+        })],
         None,
     );
-    let (engine, _) = start_with(dir.path(), Arc::new(SystemClock), fast_config(), vec![chan.clone()]).await;
-    wait_for("failed state", || engine.health().channels.iter().any(|c| c.state == ChannelState::Failed)).await;
+    let (engine, _) = start_with(
+        dir.path(),
+        Arc::new(SystemClock),
+        fast_config(),
+        vec![chan.clone()],
+    )
+    .await;
+    wait_for("failed state", || {
+        engine
+            .health()
+            .channels
+            .iter()
+            .any(|c| c.state == ChannelState::Failed)
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(chan.connects.load(Ordering::SeqCst), 1, "no retry loop on bad credentials");
+    assert_eq!(
+        chan.connects.load(Ordering::SeqCst),
+        1,
+        "no retry loop on bad credentials"
+    );
     let h = engine.health();
-    let fake = h.channels.iter().find(|c| c.id == "fake").expect("in health");
-    assert!(fake.last_error.as_deref().is_some_and(|e| e.contains("invalid app secret")), "the reason is shown: {:?}", fake.last_error);
-    assert_eq!(h.overall, molten_core::Overall::Offline, "no channel up: offline");
+    let fake = h
+        .channels
+        .iter()
+        .find(|c| c.id == "fake")
+        .expect("in health");
+    assert!(
+        fake.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("invalid app secret")),
+        "the reason is shown: {:?}",
+        fake.last_error
+    );
+    assert_eq!(
+        h.overall,
+        molten_core::Overall::Offline,
+        "no channel up: offline"
+    );
     // Pause and resume is the user's "try again".
     engine.set_paused(true);
     engine.set_paused(false);
-    wait_for("a second attempt after resume", || chan.connects.load(Ordering::SeqCst) >= 2).await;
+    wait_for("a second attempt after resume", || {
+        chan.connects.load(Ordering::SeqCst) >= 2
+    })
+    .await;
     engine.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_silent_connection_is_a_zombie_within_two_heartbeats() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let chan = Scripted::new(vec![Connect::Live, Connect::Live], Some(Duration::from_secs(30)));
-    let clock = Arc::new(molten_core::TokioClock::starting_at(at("2026-01-05T02:00:00Z")));
+    let chan = Scripted::new(
+        vec![Connect::Live, Connect::Live],
+        Some(Duration::from_secs(30)),
+    );
+    let clock = Arc::new(molten_core::TokioClock::starting_at(at(
+        "2026-01-05T02:00:00Z",
+    )));
     let (engine, _) = start_with(dir.path(), clock, fast_config(), vec![chan.clone()]).await;
     let started = tokio::time::Instant::now();
     // Keep the first connection alive for a while with heartbeats.
@@ -192,15 +296,28 @@ async fn a_silent_connection_is_a_zombie_within_two_heartbeats() {
             let _ = tx.send(ChannelEvent::Alive).await;
         }
     }
-    assert_eq!(chan.connects.load(Ordering::SeqCst), 1, "heartbeats keep the connection");
+    assert_eq!(
+        chan.connects.load(Ordering::SeqCst),
+        1,
+        "heartbeats keep the connection"
+    );
     // Then silence: the supervisor must replace it within two intervals.
     let silent_from = tokio::time::Instant::now();
     while chan.connects.load(Ordering::SeqCst) < 2 {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(silent_from.elapsed() < Duration::from_secs(61 + 1), "zombie not detected within two heartbeat intervals");
+        assert!(
+            silent_from.elapsed() < Duration::from_secs(61 + 1),
+            "zombie not detected within two heartbeat intervals"
+        );
     }
     let detected = silent_from.elapsed();
-    assert!(detected >= Duration::from_secs(40), "not declared dead while heartbeats were recent: {detected:?}");
-    assert!(started.elapsed() > Duration::from_secs(80), "sanity: time passed");
+    assert!(
+        detected >= Duration::from_secs(40),
+        "not declared dead while heartbeats were recent: {detected:?}"
+    );
+    assert!(
+        started.elapsed() > Duration::from_secs(80),
+        "sanity: time passed"
+    );
     engine.shutdown().await;
 }

@@ -46,12 +46,20 @@ impl LocalChat {
     }
 
     fn live(&self) -> Option<mpsc::Sender<ChannelEvent>> {
-        self.live.lock().ok().and_then(|g| g.clone()).filter(|tx| !tx.is_closed())
+        self.live
+            .lock()
+            .ok()
+            .and_then(|g| g.clone())
+            .filter(|tx| !tx.is_closed())
     }
 
     /// Hands a message from the owner to the engine and waits until it is
     /// recorded. `client_id` makes a retried submit a duplicate, not a copy.
-    pub async fn submit(&self, text: String, client_id: Option<String>) -> Result<String, ChannelError> {
+    pub async fn submit(
+        &self,
+        text: String,
+        client_id: Option<String>,
+    ) -> Result<String, ChannelError> {
         let tx = self.live().ok_or(ChannelError::NotRunning)?;
         let platform_msg_id = client_id.unwrap_or_else(|| {
             format!(

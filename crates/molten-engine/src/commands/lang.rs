@@ -58,16 +58,39 @@ pub fn local_time(t: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
                 Weekday::Sat => "六",
                 Weekday::Sun => "日",
             };
-            format!("{}年{}月{}日 周{} {}", l.year(), l.month(), l.day(), wd, l.format("%H:%M"))
+            format!(
+                "{}年{}月{}日 周{} {}",
+                l.year(),
+                l.month(),
+                l.day(),
+                wd,
+                l.format("%H:%M")
+            )
         }
     }
 }
 
 /// How far away: `in 2h 5m` / `2小时5分钟后`.
 pub fn relative(d: Duration, lang: Lang) -> String {
+    // Past a minute, whole minutes: "in 30m", not "in 29m 59s".
     let secs = d.num_seconds().max(0);
-    let (days, hours, mins, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    let units: [(i64, &str, &str); 4] = [(days, "d", "天"), (hours, "h", "小时"), (mins, "m", "分钟"), (s, "s", "秒")];
+    let secs = if secs >= 60 {
+        (secs + 30) / 60 * 60
+    } else {
+        secs
+    };
+    let (days, hours, mins, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    let units: [(i64, &str, &str); 4] = [
+        (days, "d", "天"),
+        (hours, "h", "小时"),
+        (mins, "m", "分钟"),
+        (s, "s", "秒"),
+    ];
     let parts: Vec<String> = units
         .iter()
         .filter(|(n, _, _)| *n > 0)
@@ -91,13 +114,39 @@ mod tests {
 
     #[test]
     fn detects_chinese_and_formats_both() {
-        assert_eq!(Lang::detect("提醒我", Lang::En), Lang::Zh, "CJK text is Chinese");
-        assert_eq!(Lang::detect("/help", Lang::En), Lang::En, "ASCII falls back");
-        assert_eq!(relative(Duration::seconds(7500), Lang::En), "in 2h 5m", "en relative");
-        assert_eq!(relative(Duration::seconds(7500), Lang::Zh), "2小时5分钟后", "zh relative");
-        let t = DateTime::parse_from_rfc3339("2026-01-06T01:00:00Z").expect("t").with_timezone(&Utc);
+        assert_eq!(
+            Lang::detect("提醒我", Lang::En),
+            Lang::Zh,
+            "CJK text is Chinese"
+        );
+        assert_eq!(
+            Lang::detect("/help", Lang::En),
+            Lang::En,
+            "ASCII falls back"
+        );
+        assert_eq!(
+            relative(Duration::seconds(7500), Lang::En),
+            "in 2h 5m",
+            "en relative"
+        );
+        assert_eq!(
+            relative(Duration::seconds(7500), Lang::Zh),
+            "2小时5分钟后",
+            "zh relative"
+        );
+        let t = DateTime::parse_from_rfc3339("2026-01-06T01:00:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
         let tz: Tz = "Asia/Shanghai".parse().expect("tz");
-        assert_eq!(local_time(t, tz, Lang::En), "Tue 6 Jan 2026 09:00", "en local time");
-        assert_eq!(local_time(t, tz, Lang::Zh), "2026年1月6日 周二 09:00", "zh local time");
+        assert_eq!(
+            local_time(t, tz, Lang::En),
+            "Tue 6 Jan 2026 09:00",
+            "en local time"
+        );
+        assert_eq!(
+            local_time(t, tz, Lang::Zh),
+            "2026年1月6日 周二 09:00",
+            "zh local time"
+        );
     }
 }

@@ -8,7 +8,9 @@ pub mod when;
 use crate::error::EngineError;
 use chrono_tz::Tz;
 use lang::{local_time, relative, Lang};
-use molten_core::{Clock, Health, NewReminder, ReminderQuery, ReminderStatus, Store, StoreError, StoredMessage};
+use molten_core::{
+    Clock, Health, NewReminder, ReminderQuery, ReminderStatus, Store, StoreError, StoredMessage,
+};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -46,7 +48,11 @@ fn parse(text: &str) -> Option<(Command<'_>, Lang)> {
     let name = name.split('@').next().unwrap_or(name);
     let args = args.trim();
     let zh = Lang::detect(name, Lang::En) == Lang::Zh;
-    let lang = if zh { Lang::Zh } else { Lang::detect(args, Lang::En) };
+    let lang = if zh {
+        Lang::Zh
+    } else {
+        Lang::detect(args, Lang::En)
+    };
     let cmd = match name.to_lowercase().as_str() {
         "help" | "start" | "帮助" => Command::Help,
         "status" | "状态" => Command::Status,
@@ -86,7 +92,10 @@ fn when_error(e: &when::WhenError, lang: Lang) -> String {
     let what = match e {
         Unreadable => lang.pick("I could not read the time.", "我没看懂这个时间。"),
         Past => lang.pick("That time has already passed.", "这个时间已经过去了。"),
-        OutOfRange => lang.pick("That time does not exist or is too far away.", "这个时间不存在或太远了。"),
+        OutOfRange => lang.pick(
+            "That time does not exist or is too far away.",
+            "这个时间不存在或太远了。",
+        ),
         NoText => lang.pick("What should I remind you of?", "要提醒你什么呢？"),
     };
     format!(
@@ -108,10 +117,17 @@ impl Interpreter {
             return Ok(vec![format!(
                 "{} {}",
                 lang.pick("That message is too long for me:", "这条消息太长了："),
-                EngineError::TooLong { len, max: self.max_chars }.hint()
+                EngineError::TooLong {
+                    len,
+                    max: self.max_chars
+                }
+                .hint()
             )]);
         }
-        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             return Ok(vec![lang
                 .pick(
                     "That message contains binary or control characters, which I cannot read. Send plain text, or share the content as a file.",
@@ -132,7 +148,10 @@ impl Interpreter {
             Command::Unknown(name) => format!(
                 "{} /{name}. {}",
                 lang.pick("I don't know the command", "我不认识这个命令"),
-                lang.pick("Send /help to see what I can do.", "发送 /帮助 查看可用命令。")
+                lang.pick(
+                    "Send /help to see what I can do.",
+                    "发送 /帮助 查看可用命令。"
+                )
             ),
         };
         Ok(vec![reply])
@@ -148,36 +167,60 @@ impl Interpreter {
 
     async fn status(&self, lang: Lang) -> Result<String, EngineError> {
         let h = self.status.health();
+        // Not counting the /status message itself.
+        let queue = h.queue_depth.saturating_sub(1);
         let (inbox, outbox) = self.store.backlog().await?;
+        let inbox = inbox.saturating_sub(1);
         let (_, pending) = self
             .store
-            .reminders(&ReminderQuery { status: Some(ReminderStatus::Pending), limit: 0, ..Default::default() })
+            .reminders(&ReminderQuery {
+                status: Some(ReminderStatus::Pending),
+                limit: 0,
+                ..Default::default()
+            })
             .await?;
         let channels: Vec<String> = h
             .channels
             .iter()
-            .map(|c| format!("{} ({})", c.id, serde_json::to_value(c.state).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
+            .map(|c| {
+                format!(
+                    "{} ({})",
+                    c.id,
+                    serde_json::to_value(c.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                )
+            })
             .collect();
         Ok(match lang {
             Lang::En => format!(
-                "Molten {} — {}\nChannels: {}\nQueue: {} waiting, {} unanswered, {} replies to send\nReminders pending: {}\nModel: none configured (commands only)\nTime zone: {}",
-                env!("CARGO_PKG_VERSION"), h.overall.as_str(), channels.join(", "), h.queue_depth, inbox, outbox, pending, self.tz
+                "Molten {} — {}\nChannels: {}\nQueue: {} other messages waiting, {} unanswered, {} replies to send\nReminders pending: {}\nModel: none configured (commands only)\nTime zone: {}",
+                env!("CARGO_PKG_VERSION"), h.overall.as_str(), channels.join(", "), queue, inbox, outbox, pending, self.tz
             ),
             Lang::Zh => format!(
-                "Molten {} — {}\n通道：{}\n队列：{} 条等待，{} 条未答复，{} 条回复待发送\n待办提醒：{}\n模型：未配置（仅命令）\n时区：{}",
-                env!("CARGO_PKG_VERSION"), h.overall.as_str(), channels.join("，"), h.queue_depth, inbox, outbox, pending, self.tz
+                "Molten {} — {}\n通道：{}\n队列：另有 {} 条等待，{} 条未答复，{} 条回复待发送\n待办提醒：{}\n模型：未配置（仅命令）\n时区：{}",
+                env!("CARGO_PKG_VERSION"), h.overall.as_str(), channels.join("，"), queue, inbox, outbox, pending, self.tz
             ),
         })
     }
 
     fn whoami(&self, msg: &StoredMessage, lang: Lang) -> String {
         match lang {
-            Lang::En => format!("You are {} in conversation {}.", msg.sender, msg.conversation),
+            Lang::En => format!(
+                "You are {} in conversation {}.",
+                msg.sender, msg.conversation
+            ),
             Lang::Zh => format!("你是 {}，当前会话 {}。", msg.sender, msg.conversation),
         }
     }
 
-    async fn remind(&self, msg: &StoredMessage, args: &str, lang: Lang) -> Result<String, EngineError> {
+    async fn remind(
+        &self,
+        msg: &StoredMessage,
+        args: &str,
+        lang: Lang,
+    ) -> Result<String, EngineError> {
         let now = self.clock.now();
         let parsed = match when::parse(args, now, self.tz) {
             Ok(p) => p,
@@ -199,10 +242,11 @@ impl Interpreter {
             })
             .await?;
         self.reminders_changed.notify_one();
-        let when = format!("{} ({})", local_time(r.due_at, self.tz, lang), relative(r.due_at - now, lang));
+        let at = local_time(r.due_at, self.tz, lang);
+        let rel = relative(r.due_at - now, lang);
         Ok(match lang {
-            Lang::En => format!("⏰ Reminder #{} set for {when}: {}", r.id, r.text),
-            Lang::Zh => format!("⏰ 已设置提醒 #{}，时间 {when}：{}", r.id, r.text),
+            Lang::En => format!("Reminder #{} set for {at} ({rel}): {}", r.id, r.text),
+            Lang::Zh => format!("已设置提醒 #{}，时间 {at}（{rel}）：{}", r.id, r.text),
         })
     }
 
@@ -216,7 +260,10 @@ impl Interpreter {
         let (items, total) = self.store.reminders(&q).await?;
         if items.is_empty() {
             return Ok(lang
-                .pick("You have no pending reminders. Set one with /remind in 10m stretch.", "你没有待办提醒。用 /提醒 10分钟后 喝水 来设置一个。")
+                .pick(
+                    "You have no pending reminders. Set one with /remind in 10m stretch.",
+                    "你没有待办提醒。用 /提醒 10分钟后 喝水 来设置一个。",
+                )
                 .to_string());
         }
         let now = self.clock.now();
@@ -225,19 +272,37 @@ impl Interpreter {
             Lang::Zh => format!("待办提醒（共 {total} 条）："),
         };
         for r in &items {
-            out.push_str(&format!("\n#{} {} ({}) — {}", r.id, local_time(r.due_at, self.tz, lang), relative(r.due_at - now, lang), r.text));
+            let (at, rel) = (
+                local_time(r.due_at, self.tz, lang),
+                relative(r.due_at - now, lang),
+            );
+            out.push_str(&match lang {
+                Lang::En => format!("\n#{} {at} ({rel}) — {}", r.id, r.text),
+                Lang::Zh => format!("\n#{} {at}（{rel}）— {}", r.id, r.text),
+            });
         }
         if total > items.len() as u64 {
-            out.push_str(lang.pick("\n… see the Reminders page for all.", "\n……全部提醒请在“提醒”页面查看。"));
+            out.push_str(lang.pick(
+                "\n… see the Reminders page for all.",
+                "\n……全部提醒请在“提醒”页面查看。",
+            ));
         }
         out.push_str(lang.pick("\nCancel with /cancel <id>.", "\n用 /取消 <编号> 取消。"));
         Ok(out)
     }
 
-    async fn cancel(&self, msg: &StoredMessage, args: &str, lang: Lang) -> Result<String, EngineError> {
+    async fn cancel(
+        &self,
+        msg: &StoredMessage,
+        args: &str,
+        lang: Lang,
+    ) -> Result<String, EngineError> {
         let Ok(id) = args.trim().trim_start_matches('#').parse::<i64>() else {
             return Ok(lang
-                .pick("Which reminder? Send /cancel <id>; /reminders lists the ids.", "要取消哪条提醒？发送 /取消 <编号>；/提醒列表 可查看编号。")
+                .pick(
+                    "Which reminder? Send /cancel <id>; /reminders lists the ids.",
+                    "要取消哪条提醒？发送 /取消 <编号>；/提醒列表 可查看编号。",
+                )
                 .to_string());
         };
         match self.store.cancel_reminder(id, Some(&msg.sender)).await {
@@ -249,8 +314,24 @@ impl Interpreter {
                 })
             }
             Ok(r) => Ok(match lang {
-                Lang::En => format!("Reminder #{} has already {}; nothing to cancel.", r.id, if r.status == ReminderStatus::Fired { "fired" } else { "been cancelled" }),
-                Lang::Zh => format!("提醒 #{} 已经{}，无需取消。", r.id, if r.status == ReminderStatus::Fired { "触发" } else { "取消" }),
+                Lang::En => format!(
+                    "Reminder #{} has already {}; nothing to cancel.",
+                    r.id,
+                    if r.status == ReminderStatus::Fired {
+                        "fired"
+                    } else {
+                        "been cancelled"
+                    }
+                ),
+                Lang::Zh => format!(
+                    "提醒 #{} 已经{}，无需取消。",
+                    r.id,
+                    if r.status == ReminderStatus::Fired {
+                        "触发"
+                    } else {
+                        "取消"
+                    }
+                ),
             }),
             Err(StoreError::NotFound(_)) => Ok(match lang {
                 Lang::En => format!("I found no reminder #{id} of yours. /reminders lists them."),

@@ -70,7 +70,9 @@ fn unit_seconds(unit: &str) -> Option<i64> {
     Some(match u.as_str() {
         "s" | "sec" | "secs" | "second" | "seconds" | "秒" | "秒钟" => 1,
         "m" | "min" | "mins" | "minute" | "minutes" | "分" | "分钟" => 60,
-        "h" | "hr" | "hrs" | "hour" | "hours" | "小时" | "个小时" | "钟头" | "个钟头" => 3600,
+        "h" | "hr" | "hrs" | "hour" | "hours" | "小时" | "个小时" | "钟头" | "个钟头" => {
+            3600
+        }
         "d" | "day" | "days" | "天" => 86_400,
         "w" | "week" | "weeks" | "周" | "星期" | "个星期" => 604_800,
         _ => return None,
@@ -80,7 +82,10 @@ fn unit_seconds(unit: &str) -> Option<i64> {
 const MAX_AHEAD_SECS: i64 = 10 * 366 * 86_400;
 
 fn relative_en(input: &str, now: DateTime<Utc>) -> Parsed<'_> {
-    let r = re(&RELATIVE_EN, r"(?i)^in\s+((?:\d+\s*[a-z]+\s*)+?)(?:\s|$)(.*)$")?;
+    let r = re(
+        &RELATIVE_EN,
+        r"(?i)^in\s+((?:\d+\s*[a-z]+\s*)+?)(?:\s|$)(.*)$",
+    )?;
     let parts = re(&PART_EN, r"(?i)(\d+)\s*([a-z]+)")?;
     let caps = r.captures(input)?;
     let spec = caps.get(1)?.as_str();
@@ -101,7 +106,13 @@ fn cn_number(s: &str) -> Option<i64> {
     if let Ok(n) = s.parse::<i64>() {
         return Some(n);
     }
-    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c).map(|p| p as i64).or((c == '两').then_some(2));
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as i64)
+            .or((c == '两').then_some(2))
+    };
     let chars: Vec<char> = s.chars().collect();
     match chars.as_slice() {
         [c] if *c == '十' => Some(10),
@@ -121,9 +132,15 @@ fn relative_zh(input: &str, now: DateTime<Utc>) -> Parsed<'_> {
     let caps = r.captures(input)?;
     let unit = unit_seconds(caps.get(3)?.as_str())?;
     // 半 before the unit (一个半小时) or after it (一小时半) adds half a unit.
-    let half = if caps.get(2).is_some() || caps.get(4).is_some() { unit / 2 } else { 0 };
+    let half = if caps.get(2).is_some() || caps.get(4).is_some() {
+        unit / 2
+    } else {
+        0
+    };
     let secs = match caps.get(1) {
-        Some(n) => cn_number(n.as_str())?.saturating_mul(unit).saturating_add(half),
+        Some(n) => cn_number(n.as_str())?
+            .saturating_mul(unit)
+            .saturating_add(half),
         None if half > 0 => half,
         None => return None,
     };
@@ -150,7 +167,10 @@ fn local_to_utc(tz: Tz, day: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>
     local
         .earliest()
         .or_else(|| local.latest())
-        .or_else(|| tz.from_local_datetime(&(day.and_time(time) + Duration::hours(1))).earliest())
+        .or_else(|| {
+            tz.from_local_datetime(&(day.and_time(time) + Duration::hours(1)))
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
 }
 
@@ -216,7 +236,11 @@ fn date(input: &str, _now: DateTime<Utc>, tz: Tz) -> Parsed<'_> {
     let Some(time) = NaiveTime::from_hms_opt(num(4).unwrap_or(9), num(5).unwrap_or(0), 0) else {
         return Some(Err(WhenError::OutOfRange));
     };
-    Some(local_to_utc(tz, day, time).map(|at| (at, caps.get(6).map_or("", |m| m.as_str()))).ok_or(WhenError::OutOfRange))
+    Some(
+        local_to_utc(tz, day, time)
+            .map(|at| (at, caps.get(6).map_or("", |m| m.as_str())))
+            .ok_or(WhenError::OutOfRange),
+    )
 }
 
 #[cfg(test)]
@@ -224,7 +248,9 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("valid").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("valid")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -234,7 +260,11 @@ mod tests {
         let tz: Tz = "Asia/Shanghai".parse().expect("tz");
         let cases = [
             ("in 10m stretch", "2026-01-05T02:10:00Z", "stretch"),
-            ("in 3s stretch your legs", "2026-01-05T02:00:03Z", "stretch your legs"),
+            (
+                "in 3s stretch your legs",
+                "2026-01-05T02:00:03Z",
+                "stretch your legs",
+            ),
             ("in 1h30m call mum", "2026-01-05T03:30:00Z", "call mum"),
             ("in 2 hours to call mum", "2026-01-05T04:00:00Z", "call mum"),
             ("tomorrow 9:00 standup", "2026-01-06T01:00:00Z", "standup"),
@@ -243,7 +273,11 @@ mod tests {
             ("at 18:30 dinner", "2026-01-05T10:30:00Z", "dinner"),
             ("9:00 gym", "2026-01-06T01:00:00Z", "gym"),
             ("today 23:59 bed", "2026-01-05T15:59:00Z", "bed"),
-            ("2026-12-01 14:30 dentist", "2026-12-01T06:30:00Z", "dentist"),
+            (
+                "2026-12-01 14:30 dentist",
+                "2026-12-01T06:30:00Z",
+                "dentist",
+            ),
             ("2026-12-01 dentist", "2026-12-01T01:00:00Z", "dentist"),
             ("10分钟后喝水", "2026-01-05T02:10:00Z", "喝水"),
             ("10分钟后 提醒我喝水", "2026-01-05T02:10:00Z", "喝水"),
@@ -259,7 +293,8 @@ mod tests {
             ("2026年12月1日 14:30 看牙", "2026-12-01T06:30:00Z", "看牙"),
         ];
         for (input, want_at, want_text) in cases {
-            let got = parse(input, now, tz).unwrap_or_else(|e| panic!("{input:?} should parse, got {e:?}"));
+            let got = parse(input, now, tz)
+                .unwrap_or_else(|e| panic!("{input:?} should parse, got {e:?}"));
             assert_eq!(got.at, at(want_at), "time of {input:?}");
             assert_eq!(got.text, want_text, "text of {input:?}");
         }

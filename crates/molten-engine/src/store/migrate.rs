@@ -31,7 +31,8 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         };
         let tx = conn.transaction().map_err(fail)?;
         tx.execute_batch(sql).map_err(fail)?;
-        tx.pragma_update(None, "user_version", version).map_err(fail)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(fail)?;
         tx.commit().map_err(fail)?;
         tracing::info!(version, "database migrated");
     }

@@ -17,7 +17,9 @@ pub fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 pub fn from_ms(v: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(v).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.timestamp_millis_opt(v)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 fn bad(what: &str, value: &str) -> rusqlite::Error {

@@ -20,7 +20,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -42,8 +44,10 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path).map_err(|e| classify_open(path, e))?;
         // Touch the header first: a file that is not SQLite fails here, read-only.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| classify_open(path, e))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| classify_open(path, e))?;
         if migrate::current_version(&conn)? > migrate::SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found: migrate::current_version(&conn)?,
@@ -78,9 +82,9 @@ impl SqliteStore {
     {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Sqlite("store lock poisoned by an earlier panic".into()))?;
+            let mut guard = conn.lock().map_err(|_| {
+                StoreError::Sqlite("store lock poisoned by an earlier panic".into())
+            })?;
             f(&mut guard)
         })
         .await
@@ -157,7 +161,10 @@ fn insert_outbound(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_inbound(&self, msg: &InboundMessage) -> Result<(StoredMessage, bool), StoreError> {
+    async fn insert_inbound(
+        &self,
+        msg: &InboundMessage,
+    ) -> Result<(StoredMessage, bool), StoreError> {
         let msg = msg.clone();
         self.run(move |c| {
             let n = c
@@ -189,7 +196,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn inbound_by_platform_id(&self, channel: &str, platform_msg_id: &str) -> Result<Option<StoredMessage>, StoreError> {
+    async fn inbound_by_platform_id(
+        &self,
+        channel: &str,
+        platform_msg_id: &str,
+    ) -> Result<Option<StoredMessage>, StoreError> {
         let (channel, pid) = (channel.to_string(), platform_msg_id.to_string());
         self.run(move |c| {
             c.query_row(
@@ -235,7 +246,9 @@ impl Store for SqliteStore {
             let mut out = Vec::with_capacity(replies.len());
             for (part, text) in replies.iter().enumerate() {
                 let origin = format!("reply:{id}:{part}");
-                if let Some(row) = insert_outbound(&tx, &msg.conversation, &origin, text, Some(id), at)? {
+                if let Some(row) =
+                    insert_outbound(&tx, &msg.conversation, &origin, text, Some(id), at)?
+                {
                     out.push(row);
                 }
             }
@@ -260,7 +273,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn mark_sent(&self, id: i64, platform_msg_id: Option<String>, at: DateTime<Utc>) -> Result<StoredMessage, StoreError> {
+    async fn mark_sent(
+        &self,
+        id: i64,
+        platform_msg_id: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<StoredMessage, StoreError> {
         self.run(move |c| {
             c.execute(
                 "UPDATE messages SET status = 'sent', platform_msg_id = ?2, attempts = attempts + 1, done_at_ms = ?3, last_error = NULL
@@ -273,7 +291,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn mark_send_failed(&self, id: i64, error: &str, give_up: bool) -> Result<StoredMessage, StoreError> {
+    async fn mark_send_failed(
+        &self,
+        id: i64,
+        error: &str,
+        give_up: bool,
+    ) -> Result<StoredMessage, StoreError> {
         let error = error.to_string();
         self.run(move |c| {
             c.execute(
@@ -315,7 +338,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn messages_after(&self, conversation: &ConversationRef, after: i64, limit: u32) -> Result<Vec<StoredMessage>, StoreError> {
+    async fn messages_after(
+        &self,
+        conversation: &ConversationRef,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
         let conv = conversation.clone();
         self.run(move |c| {
             let mut stmt = c
@@ -412,7 +440,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn fire_reminder(&self, id: i64, text: String, at: DateTime<Utc>) -> Result<Option<StoredMessage>, StoreError> {
+    async fn fire_reminder(
+        &self,
+        id: i64,
+        text: String,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StoredMessage>, StoreError> {
         self.run(move |c| {
             let tx = c.transaction().map_err(sql_err)?;
             let r = get_reminder(&tx, id)?;
@@ -421,7 +454,14 @@ impl Store for SqliteStore {
             }
             tx.execute("UPDATE reminders SET status = 'fired' WHERE id = ?1", [id])
                 .map_err(sql_err)?;
-            let row = insert_outbound(&tx, &r.conversation, &format!("reminder:{id}"), &text, None, at)?;
+            let row = insert_outbound(
+                &tx,
+                &r.conversation,
+                &format!("reminder:{id}"),
+                &text,
+                None,
+                at,
+            )?;
             tx.commit().map_err(sql_err)?;
             Ok(row)
         })
@@ -436,8 +476,12 @@ impl Store for SqliteStore {
                     .map_err(sql_err)
             };
             Ok((
-                count("SELECT count(*) FROM messages WHERE status = 'received' AND direction = 'in'")?,
-                count("SELECT count(*) FROM messages WHERE status = 'pending' AND direction = 'out'")?,
+                count(
+                    "SELECT count(*) FROM messages WHERE status = 'received' AND direction = 'in'",
+                )?,
+                count(
+                    "SELECT count(*) FROM messages WHERE status = 'pending' AND direction = 'out'",
+                )?,
             ))
         })
         .await

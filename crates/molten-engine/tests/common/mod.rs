@@ -27,7 +27,11 @@ pub fn quiet_config() -> Config {
     c
 }
 
-pub async fn start(dir: &std::path::Path, clock: Arc<dyn Clock>, config: Config) -> (Engine, Arc<RecordingNotifier>) {
+pub async fn start(
+    dir: &std::path::Path,
+    clock: Arc<dyn Clock>,
+    config: Config,
+) -> (Engine, Arc<RecordingNotifier>) {
     start_with(dir, clock, config, Vec::new()).await
 }
 
@@ -37,7 +41,10 @@ pub async fn start_with(
     config: Config,
     channels: Vec<Arc<dyn molten_core::Channel>>,
 ) -> (Engine, Arc<RecordingNotifier>) {
-    let notifier = Arc::new(RecordingNotifier { clock: Arc::clone(&clock), seen: Mutex::new(Vec::new()) });
+    let notifier = Arc::new(RecordingNotifier {
+        clock: Arc::clone(&clock),
+        seen: Mutex::new(Vec::new()),
+    });
     let engine = Engine::start(EngineOptions {
         data_dir: DataDir::at(dir),
         clock,
@@ -55,7 +62,9 @@ pub async fn send(engine: &Engine, text: &str) -> ChatEntry {
     for _ in 0..200 {
         match engine.send_local(text.to_string(), None).await {
             Ok(e) => return e,
-            Err(e) if e.code() == "channels_paused" => tokio::time::sleep(Duration::from_millis(10)).await,
+            Err(e) if e.code() == "channels_paused" => {
+                tokio::time::sleep(Duration::from_millis(10)).await
+            }
             Err(e) => panic!("send {text:?} failed: {e}"),
         }
     }
@@ -67,7 +76,11 @@ pub async fn replies_to(engine: &Engine, id: i64) -> Vec<ChatEntry> {
     for _ in 0..500 {
         let (all, _) = engine.local_history(None, 500).await.expect("history");
         let replies: Vec<ChatEntry> = all.into_iter().filter(|e| e.reply_to == Some(id)).collect();
-        if !replies.is_empty() && replies.iter().all(|r| r.status == molten_core::MessageStatus::Sent) {
+        if !replies.is_empty()
+            && replies
+                .iter()
+                .all(|r| r.status == molten_core::MessageStatus::Sent)
+        {
             return replies;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -76,5 +89,7 @@ pub async fn replies_to(engine: &Engine, id: i64) -> Vec<ChatEntry> {
 }
 
 pub fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).expect("valid time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .expect("valid time")
+        .with_timezone(&Utc)
 }
