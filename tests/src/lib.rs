@@ -34,7 +34,7 @@ impl Serve {
     pub fn start(data_dir: &Path) -> Serve {
         let endpoint = data_dir.join("api.json");
         let _ = std::fs::remove_file(&endpoint);
-        let mut child = Command::new(built_binary("molten"))
+        let child = Command::new(built_binary("molten"))
             .arg("serve")
             .env("MOLTEN_DATA_DIR", data_dir)
             .env("RUST_LOG", "warn")
@@ -43,22 +43,24 @@ impl Serve {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn molten serve");
-        let pid = child.id();
+        // Owned by the guard at once: a panic below still kills the child.
+        let mut serve = Serve {
+            child,
+            url: String::new(),
+            token: String::new(),
+        };
+        let pid = u64::from(serve.child.id());
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(text) = std::fs::read_to_string(&endpoint) {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-                    if v["pid"].as_u64() == Some(u64::from(pid)) {
-                        let url = v["url"].as_str().expect("url in api.json").to_string();
-                        let token =
-                            std::fs::read_to_string(data_dir.join("api-token")).expect("api token");
-                        return Serve {
-                            child,
-                            url,
-                            token: token.trim().to_string(),
-                        };
-                    }
-                }
+            let announced = std::fs::read_to_string(&endpoint)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .filter(|v| v["pid"].as_u64() == Some(pid));
+            if let Some(v) = announced {
+                serve.url = v["url"].as_str().expect("url in api.json").to_string();
+                let token = std::fs::read_to_string(data_dir.join("api-token")).expect("api token");
+                serve.token = token.trim().to_string();
+                return serve;
             }
             assert!(
                 Instant::now() < deadline,

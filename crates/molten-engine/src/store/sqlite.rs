@@ -75,7 +75,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on the connection in a blocking task.
-    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
