@@ -22,8 +22,14 @@ pub struct AppInfo {
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     AppInfo {
         version: env!("CARGO_PKG_VERSION"),
-        data_dir: state.data_dir.as_ref().map(|d| d.root().display().to_string()),
-        config_path: state.data_dir.as_ref().map(|d| d.config().display().to_string()),
+        data_dir: state
+            .data_dir
+            .as_ref()
+            .map(|d| d.root().display().to_string()),
+        config_path: state
+            .data_dir
+            .as_ref()
+            .map(|d| d.config().display().to_string()),
         api_url: state.engine.as_ref().and_then(|e| e.api_url()),
         startup_error: state.startup_error.clone(),
     }
@@ -36,8 +42,15 @@ pub struct HistoryPage {
 }
 
 #[tauri::command]
-pub async fn chat_history(state: State<'_, AppState>, before: Option<i64>, limit: Option<u32>) -> CommandResult<HistoryPage> {
-    let (entries, has_more) = state.engine()?.local_history(before, limit.unwrap_or(50)).await?;
+pub async fn chat_history(
+    state: State<'_, AppState>,
+    before: Option<i64>,
+    limit: Option<u32>,
+) -> CommandResult<HistoryPage> {
+    let (entries, has_more) = state
+        .engine()?
+        .local_history(before, limit.unwrap_or(50))
+        .await?;
     Ok(HistoryPage { entries, has_more })
 }
 
@@ -55,7 +68,11 @@ pub fn engine_health(state: State<'_, AppState>) -> Health {
 }
 
 #[tauri::command]
-pub fn channels_set_paused(app: AppHandle, state: State<'_, AppState>, paused: bool) -> CommandResult<Health> {
+pub fn channels_set_paused(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    paused: bool,
+) -> CommandResult<Health> {
     let engine = state.engine()?;
     engine.set_paused(paused);
     crate::tray::refresh_pause_label(&app, paused);
@@ -106,7 +123,11 @@ pub async fn reminders_list(
     let status = match status.as_deref() {
         None | Some("all") => None,
         Some(s) => Some(ReminderStatus::parse(s).ok_or_else(|| {
-            CommandError::new("invalid", format!("unknown reminder status `{s}`"), "Use pending, fired, cancelled or all.")
+            CommandError::new(
+                "invalid",
+                format!("unknown reminder status `{s}`"),
+                "Use pending, fired, cancelled or all.",
+            )
         })?),
     };
     let (items, total) = state

@@ -55,7 +55,9 @@ pub fn run() {
     };
     app.run(|handle, event| match event {
         // Closing the window keeps Molten in the tray; only Quit exits.
-        RunEvent::ExitRequested { api, code: None, .. } => api.prevent_exit(),
+        RunEvent::ExitRequested {
+            api, code: None, ..
+        } => api.prevent_exit(),
         RunEvent::Exit => {
             if let Some(state) = handle.try_state::<AppState>() {
                 state.stop();

@@ -48,9 +48,18 @@ fn read<T: for<'de> Deserialize<'de>>(app: &AppHandle, key: &str) -> Option<T> {
 }
 
 fn write<T: Serialize>(app: &AppHandle, key: &str, value: &T) -> Result<(), CommandError> {
-    let fail = |e: String| CommandError::new("storage", format!("could not save preferences: {e}"), "Check that the app's data directory is writable.");
+    let fail = |e: String| {
+        CommandError::new(
+            "storage",
+            format!("could not save preferences: {e}"),
+            "Check that the app's data directory is writable.",
+        )
+    };
     let store = app.store(FILE).map_err(|e| fail(e.to_string()))?;
-    store.set(key, serde_json::to_value(value).map_err(|e| fail(e.to_string()))?);
+    store.set(
+        key,
+        serde_json::to_value(value).map_err(|e| fail(e.to_string()))?,
+    );
     store.save().map_err(|e| fail(e.to_string()))
 }
 

@@ -26,6 +26,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             notifier: Arc::new(DesktopNotifier::new(app.clone())),
             config: None,
+            channels: Vec::new(),
         };
         match tauri::async_runtime::block_on(Engine::start(options)) {
             Ok(engine) => Self {
@@ -51,7 +52,11 @@ impl AppState {
     pub fn engine(&self) -> Result<&Engine, CommandError> {
         self.engine.as_ref().ok_or_else(|| {
             self.startup_error.clone().unwrap_or_else(|| {
-                CommandError::new("engine_unavailable", "the engine is not running", "Restart Molten.")
+                CommandError::new(
+                    "engine_unavailable",
+                    "the engine is not running",
+                    "Restart Molten.",
+                )
             })
         })
     }

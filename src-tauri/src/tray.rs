@@ -37,15 +37,27 @@ fn labels(zh: bool, paused: bool) -> (&'static str, &'static str, &'static str) 
 }
 
 fn is_paused(app: &AppHandle) -> bool {
-    app.state::<AppState>().engine.as_ref().is_some_and(|e| e.is_paused())
+    app.state::<AppState>()
+        .engine
+        .as_ref()
+        .is_some_and(|e| e.is_paused())
 }
 
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let (open_l, pause_l, quit_l) = labels(prefs::is_chinese(app), false);
     let open = MenuItem::with_id(app, "open", open_l, true, None::<&str>)?;
-    let pause = MenuItem::with_id(app, "pause", pause_l, app.state::<AppState>().engine.is_some(), None::<&str>)?;
+    let pause = MenuItem::with_id(
+        app,
+        "pause",
+        pause_l,
+        app.state::<AppState>().engine.is_some(),
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, "quit", quit_l, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &pause, &PredefinedMenuItem::separator(app)?, &quit])?;
+    let menu = Menu::with_items(
+        app,
+        &[&open, &pause, &PredefinedMenuItem::separator(app)?, &quit],
+    )?;
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
         .tooltip("Molten")
@@ -63,7 +75,12 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
                 crate::window::open(tray.app_handle());
             }
         });
@@ -77,7 +94,9 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
 
 /// Sets the tray image and tooltip for the engine's health.
 pub fn show_health(app: &AppHandle, overall: Overall) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
     if let Some(image) = icon(overall) {
         if let Err(e) = tray.set_icon(Some(image)) {
             tracing::warn!(error = %e, "tray icon not updated");

@@ -15,7 +15,14 @@ pub fn open(app: &AppHandle) {
         let _ = w.set_focus();
         return;
     }
-    let Some(config) = app.config().app.windows.iter().find(|w| w.label == MAIN).cloned() else {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN)
+        .cloned()
+    else {
         tracing::error!("no main window in tauri.conf.json");
         return;
     };
@@ -50,7 +57,13 @@ pub fn on_event(window: &Window, event: &WindowEvent) {
         let app = window.app_handle();
         if let (Ok(size), Ok(scale)) = (window.inner_size(), window.scale_factor()) {
             let logical = size.to_logical::<f64>(scale);
-            prefs::save_window_size(app, WindowSize { width: logical.width, height: logical.height });
+            prefs::save_window_size(
+                app,
+                WindowSize {
+                    width: logical.width,
+                    height: logical.height,
+                },
+            );
         }
     }
 }

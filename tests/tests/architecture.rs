@@ -4,23 +4,50 @@
 use std::collections::{BTreeSet, HashMap};
 
 const ENGINE_CRATES: &[&str] = &["molten-core", "molten-engine", "molten-cli"];
-const FORBIDDEN: &[&str] = &["tauri", "wry", "tao", "gtk", "gdk", "webkit2gtk", "javascriptcore-rs", "soup3", "libappindicator", "muda", "tray-icon"];
+const FORBIDDEN: &[&str] = &[
+    "tauri",
+    "wry",
+    "tao",
+    "gtk",
+    "gdk",
+    "webkit2gtk",
+    "javascriptcore-rs",
+    "soup3",
+    "libappindicator",
+    "muda",
+    "tray-icon",
+];
 
 #[test]
 fn engine_crates_do_not_depend_on_the_gui() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--manifest-path",
+        ])
         .arg(format!("{root}/Cargo.toml"))
         .output()
         .expect("run cargo metadata");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let names: HashMap<&str, &str> = meta["packages"]
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id"),
+                p["name"].as_str().expect("name"),
+            )
+        })
         .collect();
     let nodes: HashMap<&str, Vec<&str>> = meta["resolve"]["nodes"]
         .as_array()
@@ -32,7 +59,13 @@ fn engine_crates_do_not_depend_on_the_gui() {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter(|d| d["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].is_null() || k["kind"] == "build"))
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|k| k["kind"].is_null() || k["kind"] == "build")
+                })
                 .map(|d| d["pkg"].as_str().expect("pkg"))
                 .collect();
             (n["id"].as_str().expect("node id"), deps)
@@ -56,9 +89,20 @@ fn engine_crates_do_not_depend_on_the_gui() {
         let bad: Vec<&str> = seen
             .iter()
             .filter_map(|d| names.get(d).copied())
-            .filter(|n| FORBIDDEN.iter().any(|f| n == f || n.starts_with(&format!("{f}-")) || n.starts_with("gtk") || n.starts_with("webkit")))
+            .filter(|n| {
+                FORBIDDEN.iter().any(|f| {
+                    n == f
+                        || n.starts_with(&format!("{f}-"))
+                        || n.starts_with("gtk")
+                        || n.starts_with("webkit")
+                })
+            })
             .collect();
         assert!(bad.is_empty(), "{name} depends on GUI crates: {bad:?}");
     }
-    assert_eq!(checked, ENGINE_CRATES.len(), "every engine crate was found in the workspace");
+    assert_eq!(
+        checked,
+        ENGINE_CRATES.len(),
+        "every engine crate was found in the workspace"
+    );
 }

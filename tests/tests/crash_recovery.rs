@@ -45,43 +45,73 @@ async fn sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
         s.await.expect("sender task");
     }
     let acked_before = acked.lock().expect("lock").clone();
-    assert!(acked_before.len() >= N / 3 && acked_before.len() < N, "the kill came mid-stream ({} acked)", acked_before.len());
+    assert!(
+        acked_before.len() >= N / 3 && acked_before.len() < N,
+        "the kill came mid-stream ({} acked)",
+        acked_before.len()
+    );
 
     let serve = Serve::start(dir.path());
     let api = serve.client();
     // The client resends everything unacknowledged, plus some acknowledged
     // ones, as a platform redelivering after a lost ack would.
-    let resend: Vec<usize> = (0..N).filter(|i| !acked_before.contains(i) || i % 10 == 0).collect();
+    let resend: Vec<usize> = (0..N)
+        .filter(|i| !acked_before.contains(i) || i % 10 == 0)
+        .collect();
     for i in &resend {
-        api.send(&format!("c-{i}"), &text(*i)).await.expect("resend after restart");
+        api.send(&format!("c-{i}"), &text(*i))
+            .await
+            .expect("resend after restart");
     }
 
     // Wait for every message to be answered.
     let mut entries = Vec::new();
     for _ in 0..600 {
         entries = api.all_entries().await;
-        let answered = entries.iter().filter(|e| e["direction"] == "out" && e["status"] == "sent").count();
+        let answered = entries
+            .iter()
+            .filter(|e| e["direction"] == "out" && e["status"] == "sent")
+            .count();
         if answered >= N {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let inbound: Vec<&serde_json::Value> = entries.iter().filter(|e| e["direction"] == "in").collect();
+    let inbound: Vec<&serde_json::Value> =
+        entries.iter().filter(|e| e["direction"] == "in").collect();
     let texts: BTreeSet<&str> = inbound.iter().filter_map(|e| e["text"].as_str()).collect();
-    assert_eq!(inbound.len(), N, "each message stored once (no copies from resends)");
+    assert_eq!(
+        inbound.len(),
+        N,
+        "each message stored once (no copies from resends)"
+    );
     assert_eq!(texts.len(), N, "every message arrived");
-    assert!(inbound.iter().all(|e| e["status"] == "done"), "every message handled");
+    assert!(
+        inbound.iter().all(|e| e["status"] == "done"),
+        "every message handled"
+    );
     let mut replies: BTreeMap<i64, usize> = BTreeMap::new();
     for e in entries.iter().filter(|e| e["direction"] == "out") {
         assert_eq!(e["status"], "sent", "reply {} was delivered", e["id"]);
-        *replies.entry(e["reply_to"].as_i64().expect("reply_to")).or_default() += 1;
+        *replies
+            .entry(e["reply_to"].as_i64().expect("reply_to"))
+            .or_default() += 1;
     }
     for m in &inbound {
         let id = m["id"].as_i64().expect("id");
-        assert_eq!(replies.get(&id), Some(&1), "message {id} ({}) answered exactly once", m["text"]);
+        assert_eq!(
+            replies.get(&id),
+            Some(&1),
+            "message {id} ({}) answered exactly once",
+            m["text"]
+        );
     }
     let reminders = api.get("/v1/reminders?status=pending&page_size=1").await;
-    assert_eq!(reminders["total"].as_u64(), Some(N as u64), "exactly one reminder per /remind");
+    assert_eq!(
+        reminders["total"].as_u64(),
+        Some(N as u64),
+        "exactly one reminder per /remind"
+    );
     drop(serve);
 }
 
@@ -89,14 +119,27 @@ async fn sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
 async fn the_local_api_refuses_strangers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let serve = Serve::start(dir.path());
-    assert!(serve.url.starts_with("http://127.0.0.1:"), "binds loopback only: {}", serve.url);
+    assert!(
+        serve.url.starts_with("http://127.0.0.1:"),
+        "binds loopback only: {}",
+        serve.url
+    );
     let http = reqwest::Client::new();
     let health = format!("{}/health", serve.url);
     let none = http.get(&health).send().await.expect("reach");
     assert_eq!(none.status(), 401, "no token, no answer");
-    let wrong = http.get(&health).bearer_auth("0".repeat(64)).send().await.expect("reach");
+    let wrong = http
+        .get(&health)
+        .bearer_auth("0".repeat(64))
+        .send()
+        .await
+        .expect("reach");
     assert_eq!(wrong.status(), 401, "wrong token refused");
-    let in_url = http.get(format!("{health}?token={}", serve.token)).send().await.expect("reach");
+    let in_url = http
+        .get(format!("{health}?token={}", serve.token))
+        .send()
+        .await
+        .expect("reach");
     assert_eq!(in_url.status(), 401, "a token in the URL is not accepted");
     let cross = http
         .get(&health)
@@ -106,10 +149,25 @@ async fn the_local_api_refuses_strangers() {
         .await
         .expect("reach");
     assert_eq!(cross.status(), 403, "requests from web pages refused");
-    let ok = http.get(&health).bearer_auth(&serve.token).send().await.expect("reach");
+    let ok = http
+        .get(&health)
+        .bearer_auth(&serve.token)
+        .send()
+        .await
+        .expect("reach");
     assert_eq!(ok.status(), 200, "the owner's token works");
     let body: serde_json::Value = ok.json().await.expect("json");
-    assert!(body["channels"].as_array().is_some_and(|c| !c.is_empty()), "health lists channels: {body}");
-    let long = serve.client().send("x", &"y".repeat(20_000)).await.expect_err("too long refused");
-    assert!(long.contains("413") && long.contains("too_long"), "over-long message gets 413 with a code: {long}");
+    assert!(
+        body["channels"].as_array().is_some_and(|c| !c.is_empty()),
+        "health lists channels: {body}"
+    );
+    let long = serve
+        .client()
+        .send("x", &"y".repeat(20_000))
+        .await
+        .expect_err("too long refused");
+    assert!(
+        long.contains("413") && long.contains("too_long"),
+        "over-long message gets 413 with a code: {long}"
+    );
 }
