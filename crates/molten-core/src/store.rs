@@ -99,6 +99,16 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<Vec<StoredMessage>, StoreError>;
 
+    /// Queues a message not answering anything in particular (an alert, a
+    /// notice to the owner). Idempotent on `origin`: `None` if it exists.
+    async fn enqueue_outbound(
+        &self,
+        conversation: &ConversationRef,
+        text: String,
+        origin: String,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StoredMessage>, StoreError>;
+
     async fn message(&self, id: i64) -> Result<StoredMessage, StoreError>;
 
     /// Outbound messages still to send on a channel, oldest first.

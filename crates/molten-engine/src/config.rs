@@ -18,6 +18,7 @@ pub struct Config {
     pub router: RouterConfig,
     pub supervisor: SupervisorConfig,
     pub outbox: OutboxConfig,
+    pub rbac: RbacConfig,
     pub api: ApiConfig,
     pub channels: ChannelsConfig,
 }
@@ -106,6 +107,22 @@ impl Default for OutboxConfig {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct RbacConfig {
+    pub approval_timeout_secs: NonZeroU32,
+    pub reload_poll_ms: NonZeroU32,
+}
+
+impl Default for RbacConfig {
+    fn default() -> Self {
+        Self {
+            approval_timeout_secs: NonZeroU32::MIN.saturating_add(299),
+            reload_poll_ms: NonZeroU32::MIN.saturating_add(999),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ApiConfig {
     pub enabled: bool,
     pub port: u16,
@@ -146,6 +163,7 @@ impl Default for Config {
             router: RouterConfig::default(),
             supervisor: SupervisorConfig::default(),
             outbox: OutboxConfig::default(),
+            rbac: RbacConfig::default(),
             api: ApiConfig::default(),
             channels: ChannelsConfig::default(),
         }

@@ -4,13 +4,15 @@
 
 use crate::backoff::Backoff;
 use crate::channels::local::{self, LocalChat, LOCAL_CHANNEL};
-use crate::commands::{lang::Lang, Interpreter, StatusSource};
+use crate::commands::{lang::Lang, Interpreter, Safety, StatusSource};
 use crate::config::{Config, Language};
 use crate::error::EngineError;
 use crate::health_board::HealthBoard;
 use crate::outbox::{Delivery, OutboxWakers};
 use crate::paths::DataDir;
 use crate::pipeline::Pipeline;
+use crate::rbac::expiry::ApprovalExpiry;
+use crate::rbac::{Approval, Gate, Pairing};
 use crate::router::Router;
 use crate::scheduler::ReminderScheduler;
 use crate::store::SqliteStore;
@@ -75,6 +77,7 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     reminders_changed: Arc<Notify>,
     outbox: OutboxWakers,
+    gate: Arc<Gate>,
     api_url: Mutex<Option<String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -102,6 +105,8 @@ impl Engine {
             None => Config::load(&opts.data_dir.config())?,
         };
         let sqlite = SqliteStore::open(&opts.data_dir.database())?;
+        let gate = Arc::new(Gate::open(&opts.data_dir.permissions())?);
+        let approvals_changed = Arc::new(Notify::new());
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let tz = config.timezone.resolve();
         let board = HealthBoard::new();
@@ -124,6 +129,16 @@ impl Engine {
                 max_chars: config.router.max_message_chars.get() as usize,
                 status: Arc::new(BoardStatus(Arc::clone(&board))),
                 reminders_changed: Arc::clone(&reminders_changed),
+                safety: Arc::new(Safety {
+                    gate: Arc::clone(&gate),
+                    records: sqlite.clone(),
+                    notifier: Arc::clone(&opts.notifier),
+                    approval_timeout: chrono::Duration::seconds(
+                        config.rbac.approval_timeout_secs.get().into(),
+                    ),
+                    approvals_changed: Arc::clone(&approvals_changed),
+                    owner_conversation: local::conversation(),
+                }),
             },
             store: Arc::clone(&store),
             clock: Arc::clone(&opts.clock),
@@ -148,6 +163,7 @@ impl Engine {
                 shutdown,
                 reminders_changed: Arc::clone(&reminders_changed),
                 outbox: outbox.clone(),
+                gate: Arc::clone(&gate),
                 api_url: Mutex::new(None),
                 tasks: Mutex::new(Vec::new()),
             }),
@@ -180,6 +196,18 @@ impl Engine {
             }
         };
         engine.track(tokio::spawn(starter));
+        let expiry = ApprovalExpiry {
+            records: engine.inner.sqlite.clone(),
+            clock: Arc::clone(&opts.clock),
+            entries: entries.clone(),
+            outbox: outbox.clone(),
+            changed: approvals_changed,
+        };
+        engine.track(tokio::spawn(expiry.run(engine.inner.shutdown.subscribe())));
+        let every = Duration::from_millis(config.rbac.reload_poll_ms.get().into());
+        engine.track(tokio::spawn(
+            Arc::clone(&gate).watch(every, engine.inner.shutdown.subscribe()),
+        ));
         let scheduler = ReminderScheduler {
             store,
             clock: opts.clock,
@@ -348,6 +376,32 @@ impl Engine {
         let r = self.inner.store.cancel_reminder(id, None).await?;
         self.inner.reminders_changed.notify_one();
         Ok(r)
+    }
+
+    /// Approval requests, newest first (`status`: pending/approved/denied/expired).
+    pub async fn approvals(&self, status: Option<&str>) -> Result<Vec<Approval>, EngineError> {
+        Ok(self.inner.sqlite.approvals(status).await?)
+    }
+
+    /// Pairing requests, newest first (`status`: pending/approved/rejected).
+    pub async fn pairings(&self, status: Option<&str>) -> Result<Vec<Pairing>, EngineError> {
+        Ok(self.inner.sqlite.pairings(status).await?)
+    }
+
+    /// The gate, for the permission pages (policy in force, file problems).
+    pub fn gate(&self) -> &Gate {
+        &self.inner.gate
+    }
+
+    /// Answers an approval or pairing as the owner: the same path as typing
+    /// `/approve CODE` in the local chat, so it is checked and recorded alike.
+    pub async fn answer_request(
+        &self,
+        code: &str,
+        approve: bool,
+    ) -> Result<ChatEntry, EngineError> {
+        let verb = if approve { "/approve" } else { "/deny" };
+        self.send_local(format!("{verb} {code}"), None).await
     }
 
     pub fn set_paused(&self, paused: bool) {

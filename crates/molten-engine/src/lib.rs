@@ -13,6 +13,7 @@ pub mod health_board;
 pub mod outbox;
 pub mod paths;
 pub mod pipeline;
+pub mod rbac;
 pub mod router;
 pub mod scheduler;
 pub mod store;

@@ -39,6 +39,10 @@ impl DataDir {
     pub fn config(&self) -> PathBuf {
         self.root.join("config.yaml")
     }
+    /// Roles, users and approvals: `permissions.yaml`.
+    pub fn permissions(&self) -> PathBuf {
+        self.root.join("permissions.yaml")
+    }
     /// The local API's bound address, for scripts and the CLI to find it.
     pub fn api_endpoint(&self) -> PathBuf {
         self.root.join("api.json")

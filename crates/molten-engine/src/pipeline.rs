@@ -2,7 +2,7 @@
 //! it handled and queue its replies in one transaction, then wake the outbox.
 
 use crate::commands::lang::Lang;
-use crate::commands::Interpreter;
+use crate::commands::{Interpreter, Notice};
 use crate::outbox::OutboxWakers;
 use crate::router::Handler;
 use async_trait::async_trait;
@@ -18,11 +18,36 @@ pub struct Pipeline {
     pub outbox: OutboxWakers,
 }
 
+impl Pipeline {
+    /// Queues messages for other conversations (idempotent on their origin,
+    /// so handling a message again after a crash sends nothing twice).
+    async fn deliver_elsewhere(&self, notices: Vec<Notice>) {
+        for n in notices {
+            match self
+                .store
+                .enqueue_outbound(&n.conversation, n.text, n.origin, self.clock.now())
+                .await
+            {
+                Ok(Some(row)) => {
+                    let channel = row.conversation.channel.to_string();
+                    let _ = self.entries.send(row);
+                    self.outbox.wake(&channel);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "could not queue a notice"),
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Handler for Pipeline {
     async fn handle(&self, msg: StoredMessage) {
         let (status, error, replies) = match self.interpreter.handle(&msg).await {
-            Ok(replies) => (MessageStatus::Done, None, replies),
+            Ok(outcome) => {
+                self.deliver_elsewhere(outcome.elsewhere).await;
+                (MessageStatus::Done, None, outcome.replies)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "handling failed");
                 let lang = Lang::detect(&msg.text, Lang::En);

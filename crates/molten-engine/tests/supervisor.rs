@@ -4,94 +4,16 @@
 
 mod common;
 
-use async_trait::async_trait;
 use chrono::Utc;
 use common::*;
 use molten_core::{
-    Ack, Channel, ChannelError, ChannelEvent, ChannelEvents, ChannelId, ChannelState,
-    ConversationRef, Identity, InboundMessage, OutboundMessage, Store, SystemClock,
+    Ack, ChannelError, ChannelEvent, ChannelState, ConversationRef, Identity, InboundMessage,
+    Store, SystemClock,
 };
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// What the next `connect` does.
-enum Connect {
-    Fail(ChannelError),
-    /// A connection whose event sender the test keeps.
-    Live,
-}
-
-struct Scripted {
-    id: ChannelId,
-    script: Mutex<VecDeque<Connect>>,
-    connects: AtomicUsize,
-    heartbeat: Option<Duration>,
-    live: Mutex<Vec<mpsc::Sender<ChannelEvent>>>,
-    sent: Mutex<Vec<OutboundMessage>>,
-    send_failures: AtomicUsize,
-}
-
-impl Scripted {
-    fn new(script: Vec<Connect>, heartbeat: Option<Duration>) -> Arc<Self> {
-        Arc::new(Self {
-            id: ChannelId::new("fake"),
-            script: Mutex::new(script.into()),
-            connects: AtomicUsize::new(0),
-            heartbeat,
-            live: Mutex::new(Vec::new()),
-            sent: Mutex::new(Vec::new()),
-            send_failures: AtomicUsize::new(0),
-        })
-    }
-
-    fn current(&self) -> Option<mpsc::Sender<ChannelEvent>> {
-        self.live.lock().expect("lock").last().cloned()
-    }
-}
-
-#[async_trait]
-impl Channel for Scripted {
-    fn id(&self) -> &ChannelId {
-        &self.id
-    }
-    fn kind(&self) -> &'static str {
-        "fake"
-    }
-    fn heartbeat_interval(&self) -> Option<Duration> {
-        self.heartbeat
-    }
-    async fn connect(&self) -> Result<ChannelEvents, ChannelError> {
-        self.connects.fetch_add(1, Ordering::SeqCst);
-        match self
-            .script
-            .lock()
-            .expect("lock")
-            .pop_front()
-            .unwrap_or(Connect::Live)
-        {
-            Connect::Fail(e) => Err(e),
-            Connect::Live => {
-                let (tx, rx) = mpsc::channel(16);
-                self.live.lock().expect("lock").push(tx);
-                Ok(rx)
-            }
-        }
-    }
-    async fn send(&self, msg: &OutboundMessage) -> Result<Option<String>, ChannelError> {
-        if self
-            .send_failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(ChannelError::Transient("503 from the platform".into()));
-        }
-        self.sent.lock().expect("lock").push(msg.clone());
-        Ok(Some(format!("plat-{}", msg.outbox_id)))
-    }
-}
 
 fn message(pid: &str, text: &str) -> InboundMessage {
     InboundMessage {

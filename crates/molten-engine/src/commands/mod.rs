@@ -3,9 +3,13 @@
 //! free text gets a helpful answer, never silence.
 
 pub mod lang;
+mod safety;
 pub mod when;
 
+pub use safety::{Notice, Outcome, Safety};
+
 use crate::error::EngineError;
+use crate::rbac::Decision;
 use chrono_tz::Tz;
 use lang::{local_time, relative, Lang};
 use molten_core::{
@@ -28,10 +32,17 @@ pub struct Interpreter {
     pub status: Arc<dyn StatusSource>,
     /// Woken when reminders change, so the scheduler re-reads its next deadline.
     pub reminders_changed: Arc<Notify>,
+    /// The permission gate, pairing and approvals.
+    pub safety: Arc<Safety>,
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Command<'a> {
     Help,
+    /// Plain text: a chat with the assistant.
+    Chat,
+    Approve(&'a str),
+    Deny(&'a str),
     Status,
     WhoAmI,
     Remind(&'a str),
@@ -60,9 +71,22 @@ fn parse(text: &str) -> Option<(Command<'_>, Lang)> {
         "remind" | "提醒" => Command::Remind(args),
         "reminders" | "提醒列表" => Command::Reminders,
         "cancel" | "取消" => Command::Cancel(args),
+        "approve" | "批准" | "同意" => Command::Approve(args),
+        "deny" | "reject" | "拒绝" => Command::Deny(args),
         _ => Command::Unknown(name),
     };
     Some((cmd, lang))
+}
+
+/// The permission a command needs; `None`: anyone known may use it.
+fn permission(cmd: &Command<'_>) -> Option<&'static str> {
+    match cmd {
+        Command::Help | Command::WhoAmI | Command::Unknown(_) => None,
+        Command::Chat => Some("message:send"),
+        Command::Status => Some("status:read"),
+        Command::Remind(_) | Command::Reminders | Command::Cancel(_) => Some("reminder:manage"),
+        Command::Approve(_) | Command::Deny(_) => Some("approval:decide"),
+    }
 }
 
 fn help(lang: Lang) -> String {
@@ -108,13 +132,23 @@ fn when_error(e: &when::WhenError, lang: Lang) -> String {
 }
 
 impl Interpreter {
-    /// Handles one stored inbound message and returns the replies.
-    pub async fn handle(&self, msg: &StoredMessage) -> Result<Vec<String>, EngineError> {
+    /// Handles one stored inbound message: checks, then the gate, then the command.
+    pub async fn handle(&self, msg: &StoredMessage) -> Result<Outcome, EngineError> {
+        self.execute(msg, None).await
+    }
+
+    /// Runs `msg` as its sender; `approved` is a permission the owner has
+    /// already approved for exactly this message.
+    pub(crate) async fn execute(
+        &self,
+        msg: &StoredMessage,
+        approved: Option<&str>,
+    ) -> Result<Outcome, EngineError> {
         let text = msg.text.trim();
         let lang = Lang::detect(text, self.default_lang);
         let len = text.chars().count();
         if len > self.max_chars {
-            return Ok(vec![format!(
+            return Ok(Outcome::reply(format!(
                 "{} {}",
                 lang.pick("That message is too long for me:", "这条消息太长了："),
                 EngineError::TooLong {
@@ -122,29 +156,43 @@ impl Interpreter {
                     max: self.max_chars
                 }
                 .hint()
-            )]);
+            )));
         }
         if text
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
-            return Ok(vec![lang
+            return Ok(Outcome::reply(lang
                 .pick(
                     "That message contains binary or control characters, which I cannot read. Send plain text, or share the content as a file.",
                     "这条消息包含二进制或控制字符，我无法读取。请发送纯文本，或以文件形式分享。",
                 )
-                .to_string()]);
+                .to_string()));
         }
-        let Some((cmd, lang)) = parse(text) else {
-            return Ok(vec![self.no_model(lang)]);
-        };
+        let (cmd, lang) = parse(text).unwrap_or((Command::Chat, lang));
+        if let Some(perm) = permission(&cmd) {
+            match self.safety.gate.decide(&msg.sender, perm) {
+                Decision::Allowed { .. } => {}
+                Decision::NeedsApproval { .. } if approved == Some(perm) => {}
+                Decision::NeedsApproval { .. } => return self.ask_approval(msg, perm, lang).await,
+                Decision::Denied { role } => {
+                    return Ok(Outcome::reply(safety::denied(perm, &role, lang)))
+                }
+                Decision::Unknown => return self.offer_pairing(msg, lang).await,
+            }
+        } else if self.safety.gate.policy().role_of(&msg.sender).is_none() {
+            return self.offer_pairing(msg, lang).await;
+        }
         let reply = match cmd {
             Command::Help => help(lang),
+            Command::Chat => self.no_model(lang),
             Command::Status => self.status(lang).await?,
             Command::WhoAmI => self.whoami(msg, lang),
             Command::Remind(args) => self.remind(msg, args, lang).await?,
             Command::Reminders => self.list(msg, lang).await?,
             Command::Cancel(args) => self.cancel(msg, args, lang).await?,
+            Command::Approve(code) => return self.answer(msg, code, true, lang).await,
+            Command::Deny(code) => return self.answer(msg, code, false, lang).await,
             Command::Unknown(name) => format!(
                 "{} /{name}. {}",
                 lang.pick("I don't know the command", "我不认识这个命令"),
@@ -154,7 +202,7 @@ impl Interpreter {
                 )
             ),
         };
-        Ok(vec![reply])
+        Ok(Outcome::reply(reply))
     }
 
     fn no_model(&self, lang: Lang) -> String {
@@ -169,6 +217,7 @@ impl Interpreter {
         let h = self.status.health();
         // Not counting the /status message itself.
         let queue = h.queue_depth.saturating_sub(1);
+        let h = Health::summarize(h.paused, queue, h.channels);
         let (inbox, outbox) = self.store.backlog().await?;
         let inbox = inbox.saturating_sub(1);
         let (_, pending) = self

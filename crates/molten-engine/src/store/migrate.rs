@@ -4,7 +4,10 @@ use molten_core::StoreError;
 use rusqlite::Connection;
 
 /// Each entry upgrades the schema from `version - 1` to `version`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (4, include_str!("../../migrations/0004_rbac.sql")),
+];
 
 /// The newest schema this binary understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -258,6 +258,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn enqueue_outbound(
+        &self,
+        conversation: &ConversationRef,
+        text: String,
+        origin: String,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let conv = conversation.clone();
+        self.run(move |c| insert_outbound(c, &conv, &origin, &text, None, at))
+            .await
+    }
+
     async fn message(&self, id: i64) -> Result<StoredMessage, StoreError> {
         self.run(move |c| get_message(c, id)).await
     }

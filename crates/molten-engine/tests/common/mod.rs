@@ -1,11 +1,16 @@
 //! Shared helpers for the engine's integration tests.
 #![allow(dead_code)]
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use molten_core::{Channel, ChannelError, ChannelEvent, ChannelEvents, ChannelId, OutboundMessage};
 use molten_core::{Clock, Notification, Notifier};
 use molten_engine::{ChatEntry, Config, DataDir, Engine, EngineOptions};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Records every notification with the clock's time when it was raised.
 pub struct RecordingNotifier {
@@ -92,4 +97,80 @@ pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .expect("valid time")
         .with_timezone(&Utc)
+}
+
+/// What the next `connect` does.
+pub enum Connect {
+    Fail(ChannelError),
+    /// A connection whose event sender the test keeps.
+    Live,
+}
+
+pub struct Scripted {
+    pub id: ChannelId,
+    pub script: Mutex<VecDeque<Connect>>,
+    pub connects: AtomicUsize,
+    pub heartbeat: Option<Duration>,
+    pub live: Mutex<Vec<mpsc::Sender<ChannelEvent>>>,
+    pub sent: Mutex<Vec<OutboundMessage>>,
+    pub send_failures: AtomicUsize,
+}
+
+impl Scripted {
+    pub fn new(script: Vec<Connect>, heartbeat: Option<Duration>) -> Arc<Self> {
+        Arc::new(Self {
+            id: ChannelId::new("fake"),
+            script: Mutex::new(script.into()),
+            connects: AtomicUsize::new(0),
+            heartbeat,
+            live: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
+            send_failures: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn current(&self) -> Option<mpsc::Sender<ChannelEvent>> {
+        self.live.lock().expect("lock").last().cloned()
+    }
+}
+
+#[async_trait]
+impl Channel for Scripted {
+    fn id(&self) -> &ChannelId {
+        &self.id
+    }
+    fn kind(&self) -> &'static str {
+        "fake"
+    }
+    fn heartbeat_interval(&self) -> Option<Duration> {
+        self.heartbeat
+    }
+    async fn connect(&self) -> Result<ChannelEvents, ChannelError> {
+        self.connects.fetch_add(1, Ordering::SeqCst);
+        match self
+            .script
+            .lock()
+            .expect("lock")
+            .pop_front()
+            .unwrap_or(Connect::Live)
+        {
+            Connect::Fail(e) => Err(e),
+            Connect::Live => {
+                let (tx, rx) = mpsc::channel(16);
+                self.live.lock().expect("lock").push(tx);
+                Ok(rx)
+            }
+        }
+    }
+    async fn send(&self, msg: &OutboundMessage) -> Result<Option<String>, ChannelError> {
+        if self
+            .send_failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(ChannelError::Transient("503 from the platform".into()));
+        }
+        self.sent.lock().expect("lock").push(msg.clone());
+        Ok(Some(format!("plat-{}", msg.outbox_id)))
+    }
 }
