@@ -161,6 +161,21 @@ async fn the_local_api_refuses_strangers() {
         body["channels"].as_array().is_some_and(|c| !c.is_empty()),
         "health lists channels: {body}"
     );
+    serve.client().send("m-1", "/whoami").await.expect("send");
+    let metrics = http
+        .get(format!("{}/metrics", serve.url))
+        .bearer_auth(&serve.token)
+        .send()
+        .await
+        .expect("reach")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("molten_inbound_messages_total{channel=\"local\"} 1")
+            && metrics.contains("molten_channel_up{channel=\"local\"} 1"),
+        "metrics count messages and show channel health:\n{metrics}"
+    );
     let long = serve
         .client()
         .send("x", &"y".repeat(20_000))

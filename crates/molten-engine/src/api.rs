@@ -106,6 +106,16 @@ async fn health(State(api): State<Api>) -> Json<molten_core::Health> {
     Json(api.engine.health())
 }
 
+async fn metrics(State(api): State<Api>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        api.engine.metrics_text(),
+    )
+}
+
 #[derive(Deserialize)]
 struct SendBody {
     text: String,
@@ -237,6 +247,7 @@ pub async fn serve(engine: Engine, port: u16) -> Result<String, EngineError> {
     };
     let app = Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/v1/chat/messages", get(list).post(send))
         .route("/v1/reminders", get(reminders))
         .layer(middleware::from_fn_with_state(api.clone(), guard))

@@ -8,6 +8,7 @@ use crate::commands::{lang::Lang, Interpreter, Safety, StatusSource};
 use crate::config::{Config, Language};
 use crate::error::EngineError;
 use crate::health_board::HealthBoard;
+use crate::metrics::Metrics;
 use crate::outbox::{Delivery, OutboxWakers};
 use crate::paths::DataDir;
 use crate::pipeline::Pipeline;
@@ -78,6 +79,8 @@ struct Inner {
     reminders_changed: Arc<Notify>,
     outbox: OutboxWakers,
     gate: Arc<Gate>,
+    metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
     api_url: Mutex<Option<String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -107,6 +110,7 @@ impl Engine {
         let sqlite = SqliteStore::open(&opts.data_dir.database())?;
         let gate = Arc::new(Gate::open(&opts.data_dir.permissions())?);
         let approvals_changed = Arc::new(Notify::new());
+        let metrics = Arc::new(Metrics::default());
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let tz = config.timezone.resolve();
         let board = HealthBoard::new();
@@ -139,11 +143,13 @@ impl Engine {
                     approvals_changed: Arc::clone(&approvals_changed),
                     owner_conversation: local::conversation(),
                 }),
+                metrics: Arc::clone(&metrics),
             },
             store: Arc::clone(&store),
             clock: Arc::clone(&opts.clock),
             entries: entries.clone(),
             outbox: outbox.clone(),
+            metrics: Arc::clone(&metrics),
         };
         let router = Router::spawn(
             config.router.queue_capacity.get() as usize,
@@ -164,6 +170,8 @@ impl Engine {
                 reminders_changed: Arc::clone(&reminders_changed),
                 outbox: outbox.clone(),
                 gate: Arc::clone(&gate),
+                metrics: Arc::clone(&metrics),
+                clock: Arc::clone(&opts.clock),
                 api_url: Mutex::new(None),
                 tasks: Mutex::new(Vec::new()),
             }),
@@ -216,6 +224,7 @@ impl Engine {
             outbox,
             changed: reminders_changed,
             tz,
+            metrics: Arc::clone(&metrics),
         };
         engine.track(tokio::spawn(
             scheduler.run(engine.inner.shutdown.subscribe()),
@@ -261,6 +270,7 @@ impl Engine {
             entries: i.entries.clone(),
             backoff: backoff.clone(),
             on_connected: Arc::clone(&wake),
+            metrics: Arc::clone(&i.metrics),
         };
         let delivery = Delivery {
             channel,
@@ -270,6 +280,7 @@ impl Engine {
             wake,
             max_attempts: cfg.outbox.max_attempts.get(),
             backoff,
+            metrics: Arc::clone(&i.metrics),
         };
         self.track(tokio::spawn(
             supervisor
@@ -292,6 +303,13 @@ impl Engine {
     /// The local API's base URL, when it is listening.
     pub fn api_url(&self) -> Option<String> {
         self.inner.api_url.lock().ok().and_then(|u| u.clone())
+    }
+
+    /// Prometheus text for `/metrics`.
+    pub fn metrics_text(&self) -> String {
+        self.inner
+            .metrics
+            .render(&self.health(), self.inner.clock.now())
     }
 
     pub fn health(&self) -> Health {

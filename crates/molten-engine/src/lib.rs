@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod health_board;
+pub mod metrics;
 pub mod outbox;
 pub mod paths;
 pub mod pipeline;

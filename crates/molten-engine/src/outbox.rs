@@ -42,6 +42,7 @@ pub struct Delivery {
     pub wake: Arc<Notify>,
     pub max_attempts: u32,
     pub backoff: Backoff,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Delivery {
@@ -91,6 +92,8 @@ impl Delivery {
         match self.channel.send(&msg).await {
             Ok(platform_id) => {
                 self.backoff.reset();
+                self.metrics
+                    .count("molten_outbound_sent_total", self.channel.id().as_str());
                 match self
                     .store
                     .mark_sent(row.id, platform_id, self.clock.now())
@@ -109,6 +112,8 @@ impl Delivery {
             // Paused or reconnecting: wait to be woken, do not count attempts.
             Err(ChannelError::NotRunning) => Some(Duration::from_secs(3600)),
             Err(e) => {
+                self.metrics
+                    .count("molten_outbound_errors_total", self.channel.id().as_str());
                 let give_up = !e.is_retryable() || row.attempts + 1 >= self.max_attempts;
                 tracing::warn!(id = row.id, error = %e, give_up, "send failed");
                 if let Ok(r) = self

@@ -16,6 +16,7 @@ pub struct Pipeline {
     pub clock: Arc<dyn Clock>,
     pub entries: broadcast::Sender<StoredMessage>,
     pub outbox: OutboxWakers,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Pipeline {
@@ -43,13 +44,20 @@ impl Pipeline {
 #[async_trait]
 impl Handler for Pipeline {
     async fn handle(&self, msg: StoredMessage) {
-        let (status, error, replies) = match self.interpreter.handle(&msg).await {
+        let started = std::time::Instant::now();
+        let handled = self.interpreter.handle(&msg).await;
+        self.metrics.observe_handling(started.elapsed());
+        let (status, error, replies) = match handled {
             Ok(outcome) => {
                 self.deliver_elsewhere(outcome.elsewhere).await;
                 (MessageStatus::Done, None, outcome.replies)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "handling failed");
+                self.metrics.count(
+                    "molten_handling_errors_total",
+                    msg.conversation.channel.as_str(),
+                );
                 let lang = Lang::detect(&msg.text, Lang::En);
                 let reply = format!(
                     "{} {e}. {}",

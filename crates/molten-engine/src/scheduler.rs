@@ -19,6 +19,7 @@ pub struct ReminderScheduler {
     pub outbox: OutboxWakers,
     pub changed: Arc<Notify>,
     pub tz: Tz,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Late by more than this, the alert says so.
@@ -83,6 +84,10 @@ impl ReminderScheduler {
         match self.store.fire_reminder(r.id, text, now).await {
             Ok(Some(row)) => {
                 tracing::info!(id = r.id, late, "reminder fired");
+                self.metrics.count(
+                    "molten_reminders_fired_total",
+                    if late { "late" } else { "on_time" },
+                );
                 self.notifier.notify(Notification {
                     title: notification_title(lang).to_string(),
                     body: r.text.clone(),

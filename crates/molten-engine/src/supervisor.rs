@@ -24,6 +24,7 @@ pub struct Supervisor {
     pub backoff: Backoff,
     /// Wakes the outbox when the channel (re)connects.
     pub on_connected: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// How a live connection ended.
@@ -171,6 +172,13 @@ impl Supervisor {
     /// Inbox first, then the ack, then the router.
     async fn ingest(&self, msg: InboundMessage, ack: Ack) -> Result<(), crate::error::EngineError> {
         let (row, duplicate) = self.store.insert_inbound(&msg).await?;
+        let channel = msg.conversation.channel.as_str();
+        let counter = if duplicate {
+            "molten_inbound_duplicates_total"
+        } else {
+            "molten_inbound_messages_total"
+        };
+        self.metrics.count(counter, channel);
         ack.ack();
         if duplicate {
             tracing::debug!(id = row.id, "redelivered message ignored");

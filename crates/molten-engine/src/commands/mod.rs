@@ -34,6 +34,7 @@ pub struct Interpreter {
     pub reminders_changed: Arc<Notify>,
     /// The permission gate, pairing and approvals.
     pub safety: Arc<Safety>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -171,7 +172,10 @@ impl Interpreter {
         }
         let (cmd, lang) = parse(text).unwrap_or((Command::Chat, lang));
         if let Some(perm) = permission(&cmd) {
-            match self.safety.gate.decide(&msg.sender, perm) {
+            let decision = self.safety.gate.decide(&msg.sender, perm);
+            self.metrics
+                .count("molten_gate_decisions_total", decision.as_str());
+            match decision {
                 Decision::Allowed { .. } => {}
                 Decision::NeedsApproval { .. } if approved == Some(perm) => {}
                 Decision::NeedsApproval { .. } => return self.ask_approval(msg, perm, lang).await,
