@@ -6,6 +6,7 @@ mod error;
 mod events;
 mod notifier;
 mod prefs;
+mod safety_commands;
 mod state;
 mod tray;
 mod window;
@@ -35,6 +36,12 @@ pub fn run() {
             commands::reminder_cancel,
             commands::prefs_get,
             commands::prefs_set,
+            safety_commands::permissions_get,
+            safety_commands::permissions_set_role,
+            safety_commands::permissions_set_user,
+            safety_commands::approvals_list,
+            safety_commands::pairings_list,
+            safety_commands::request_answer,
         ])
         .setup(|app| {
             let state = AppState::start(app.handle());

@@ -3,6 +3,7 @@
 //! when the file changes (keeping the last good policy when the new one is
 //! invalid), and adds paired users to the file without losing its comments.
 
+use super::edit;
 use super::policy::{Decision, Policy, DEFAULT_POLICY_YAML};
 use crate::error::EngineError;
 use std::path::{Path, PathBuf};
@@ -136,45 +137,63 @@ impl Gate {
         if let Some(role) = policy.role_of(identity) {
             return Ok(role.to_string());
         }
+        self.set_user_role(identity, Some(&policy.default_role))?;
+        Ok(policy.default_role.clone())
+    }
+
+    /// Sets (or with `None` removes) an identity's role.
+    pub fn set_user_role(&self, identity: &str, role: Option<&str>) -> Result<(), EngineError> {
+        if !identity.contains(':') {
+            return Err(self.edit_error(format!(
+                "`{identity}` is not an identity; write `channel:user-id`"
+            )));
+        }
+        self.edit(|text| edit::set_entry(text, "users", identity, role))
+    }
+
+    /// Replaces a role's permissions (creating the role if new).
+    pub fn set_role_permissions(
+        &self,
+        role: &str,
+        permissions: &[String],
+    ) -> Result<(), EngineError> {
+        let ok = !role.is_empty()
+            && role
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ok {
+            return Err(self.edit_error(format!(
+                "`{role}` is not a role name; use letters, digits, - and _"
+            )));
+        }
+        let list = edit::flow_list(permissions);
+        self.edit(|text| edit::set_entry(text, "roles", role, Some(&list)))
+    }
+
+    fn edit_error(&self, message: String) -> EngineError {
+        EngineError::Config {
+            file: self.path.display().to_string(),
+            line: 1,
+            column: 1,
+            message,
+        }
+    }
+
+    /// Applies a one-line edit: validated before it is written, written
+    /// atomically, then in force at once.
+    fn edit(&self, f: impl FnOnce(&str) -> Result<String, String>) -> Result<(), EngineError> {
         let text = std::fs::read_to_string(&self.path).map_err(|e| EngineError::ConfigRead {
             file: self.path.display().to_string(),
             detail: e.to_string(),
         })?;
-        let entry = format!(
-            "  {}: {}",
-            serde_json::Value::String(identity.to_string()),
-            policy.default_role
-        );
-        let mut lines: Vec<String> = text.lines().map(String::from).collect();
-        match lines.iter().position(|l| l.starts_with("users:")) {
-            Some(i) if lines[i].trim_end() == "users:" => lines.insert(i + 1, entry),
-            Some(i) if lines[i].replace(' ', "") == "users:{}" => {
-                lines[i] = "users:".into();
-                lines.insert(i + 1, entry);
-            }
-            Some(_) => {
-                return Err(EngineError::Config {
-                    file: self.path.display().to_string(),
-                    line: 1,
-                    column: 1,
-                    message: "`users:` is written inline; write one user per line to let Molten add paired users".into(),
-                })
-            }
-            None => {
-                lines.push("users:".into());
-                lines.push(entry);
-            }
-        }
-        let mut new_text = lines.join("\n");
-        new_text.push('\n');
-        // Validate before writing, so a bad edit never reaches the disk.
+        let new_text = f(&text).map_err(|m| self.edit_error(m))?;
         Policy::parse(&new_text, &self.path.display().to_string())?;
         write_atomically(&self.path, &new_text)?;
         self.reload()?;
         if let Ok(mut s) = self.seen.write() {
             *s = stamp(&self.path);
         }
-        Ok(policy.default_role.clone())
+        Ok(())
     }
 }
 

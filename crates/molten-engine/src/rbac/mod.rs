@@ -1,6 +1,7 @@
 //! Role-based access: the policy file, the gate every action passes, pairing
 //! of unknown senders, and approvals that fail closed.
 
+pub mod edit;
 pub mod expiry;
 pub mod gate;
 pub mod policy;

@@ -9,6 +9,22 @@ use std::collections::BTreeMap;
 /// The shipped default, with its comments.
 pub const DEFAULT_POLICY_YAML: &str = include_str!("../../assets/permissions.yaml");
 
+/// The permissions Molten knows of today, for the permission matrix.
+pub const CATALOGUE: &[&str] = &[
+    "message:send",
+    "status:read",
+    "reminder:manage",
+    "document:generate",
+    "approval:decide",
+    "model:switch",
+    "file:read",
+    "file:write",
+    "file:delete",
+    "mail:send",
+    "system:reboot",
+    "mcp:*",
+];
+
 /// Always need an approval, whatever the file says.
 pub const APPROVAL_FLOOR: &[&str] = &["system:reboot", "file:delete", "mail:send", "mcp:*"];
 
