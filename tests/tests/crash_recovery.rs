@@ -68,11 +68,17 @@ async fn sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
     let mut entries = Vec::new();
     for _ in 0..600 {
         entries = api.all_entries().await;
+        // Pages are read one after another, so wait until one whole read
+        // shows every reply delivered and every message done.
         let answered = entries
             .iter()
             .filter(|e| e["direction"] == "out" && e["status"] == "sent")
             .count();
-        if answered >= N {
+        let done = entries
+            .iter()
+            .filter(|e| e["direction"] == "in" && e["status"] == "done")
+            .count();
+        if answered >= N && done >= N {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -86,9 +92,15 @@ async fn sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
         "each message stored once (no copies from resends)"
     );
     assert_eq!(texts.len(), N, "every message arrived");
+    let not_done: Vec<&&serde_json::Value> =
+        inbound.iter().filter(|e| e["status"] != "done").collect();
+    let outs: Vec<&serde_json::Value> =
+        entries.iter().filter(|e| e["direction"] == "out").collect();
     assert!(
-        inbound.iter().all(|e| e["status"] == "done"),
-        "every message handled"
+        not_done.is_empty(),
+        "every message handled; not done: {not_done:?}; {} replies, last entries: {:?}",
+        outs.len(),
+        &entries[entries.len().saturating_sub(6)..]
     );
     let mut replies: BTreeMap<i64, usize> = BTreeMap::new();
     for e in entries.iter().filter(|e| e["direction"] == "out") {
