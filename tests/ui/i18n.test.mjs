@@ -49,7 +49,12 @@ test('every contract enum value has a label', () => {
     ...['pending', 'fired', 'cancelled'].map((s) => `reminders.status.${s}`),
     ...['all', 'pending', 'fired', 'cancelled'].map((s) => `reminders.filter.${s}`),
     ...['system', 'light', 'dark'].map((s) => `settings.theme.${s}`),
-    ...['chat', 'reminders', 'channels', 'settings'].map((s) => `nav.${s}`),
+    ...['chat', 'reminders', 'channels', 'permissions', 'audit', 'settings'].map((s) => `nav.${s}`),
+    ...['all', 'allowed', 'denied', 'needs_approval', 'ok', 'error'].map((s) => `audit.result.${s}`),
+    ...['time', 'actor', 'operation', 'target', 'args', 'result', 'duration'].map((s) => `audit.col.${s}`),
+    ...['query', 'actor', 'channel', 'operation', 'result', 'from', 'to'].map((s) => `audit.filter.${s}`),
+    // Approval statuses, and pairing statuses (rejected).
+    ...['pending', 'approved', 'denied', 'expired', 'rejected'].map((s) => `requests.status.${s}`),
     ...['help', 'status', 'remind', 'reminders'].map((s) => `chat.cmd.${s}`),
   ];
   assert.deepEqual(needed.filter((k) => !(k in en)), []);

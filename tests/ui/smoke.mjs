@@ -233,6 +233,204 @@ test('startup error banner shows on every page', async () => {
   assert.match(await evaluate(`document.querySelector('#startup-banner').textContent`), /locked.*Quit the other/s);
 });
 
+// Sets a field's value as typing would (input event), or a select's (change event).
+async function fill(selector, value) {
+  await until(() => evaluate(`!!document.querySelector(${JSON.stringify(selector)})`), selector);
+  await evaluate(`(() => { const el = document.querySelector(${JSON.stringify(selector)});
+    el.value = ${JSON.stringify(value)};
+    el.dispatchEvent(new Event(el.tagName === 'SELECT' || el.type === 'date' ? 'change' : 'input', { bubbles: true })); })()`);
+}
+const count = (sel) => evaluate(`document.querySelectorAll(${JSON.stringify(sel)}).length`);
+const seqs = () => evaluate(`[...document.querySelectorAll('.audit-row')].map((r) => +r.dataset.seq)`);
+
+test('permissions: nav, pending requests with countdowns, approve and deny', async () => {
+  await open('lang=en&theme=light', 'chat');
+  await click('#nav-permissions');
+  await until(() => evaluate(`document.querySelector('#nav-permissions').getAttribute('aria-current') === 'page'`), 'nav current');
+  await until(async () => (await count('.approval-row[data-code]')) === 3 && (await count('.pairing-row[data-code]')) === 2, 'requests');
+  assert.match(await evaluate(`document.querySelector('.approval-row .countdown').textContent`), /^\d+:\d\d left$/);
+  const code = await evaluate(`[...document.querySelectorAll('.approval-row')].find((r) => r.textContent.includes('file:delete')).dataset.code`);
+  await shot('smoke-permissions-requests');
+  await click(`.approval-row[data-code="${code}"] .approve`);
+  await until(async () => (await count(`.approval-row[data-code="${code}"]`)) === 0, 'answered row gone');
+  assert.ok(await evaluate(`window.__MOLTEN_MOCK__.chat.some((e) => e.text === '/approve ${code}')`), 'owner message sent');
+  assert.match(await evaluate(`document.querySelector('#perm-requests .section-note').textContent`), new RegExp(`/approve ${code}`));
+  const pair = await evaluate(`document.querySelector('.pairing-row').dataset.code`);
+  const who = await evaluate(`document.querySelector('.pairing-row').querySelector('.mono').textContent`);
+  await click(`.pairing-row[data-code="${pair}"] .approve`);
+  await until(async () => (await count(`.pairing-row[data-code="${pair}"]`)) === 0, 'pairing answered');
+  await until(() => evaluate(`!!document.querySelector('.user-row[data-identity="${who}"]') || window.__MOLTEN_MOCK__.policy.users['${who}'] === 'user'`), 'paired user listed');
+  const other = await evaluate(`document.querySelector('.pairing-row').dataset.code`);
+  await click(`.pairing-row[data-code="${other}"] .deny`);
+  await until(async () => (await count('.pairing-row')) === 0, 'pairing denied');
+  // A new request announced in chat shows up without waiting for the 5 s poll.
+  const fresh = await evaluate(`window.__MOLTEN_MOCK__.requestApproval()`);
+  await until(async () => (await count(`.approval-row[data-code="${fresh}"]`)) === 1, 'request from chat:entry', 2000);
+  await click('#requests-all');
+  await until(() => evaluate(`!!document.querySelector('.approval-row[data-status="approved"]') && !!document.querySelector('.pairing-row[data-status="rejected"]')`), 'decided rows');
+  await shot('smoke-permissions-all');
+  await click('#requests-all');
+  await until(async () => (await count('.approval-row[data-status="approved"]')) === 0, 'pending only again');
+});
+
+test('permissions: matrix cells, wildcards, approval badges, custom permission and role', async () => {
+  await open('lang=en&theme=dark', 'permissions');
+  const cellSel = (role, perm) => `input.perm-cell[data-role="${role}"][data-perm="${perm}"]`;
+  await until(() => evaluate(`!!document.querySelector(${JSON.stringify(cellSel('viewer', 'file:read'))})`), 'matrix');
+  const cell = (role, perm) => evaluate(`(() => { const c = document.querySelector(${JSON.stringify(cellSel(role, perm))});
+    return c && { checked: c.checked, disabled: c.disabled, title: c.closest('td').title }; })()`);
+  assert.deepEqual(await cell('viewer', 'file:read'), { checked: false, disabled: false, title: '' });
+  assert.deepEqual(await cell('admin', 'file:read'), { checked: true, disabled: true, title: 'Granted by “*”' });
+  assert.deepEqual(await cell('family', 'file:delete'), { checked: true, disabled: true, title: 'Granted by “file:*”' });
+  assert.deepEqual(await cell('admin', '*'), { checked: true, disabled: false, title: '' }, 'the wildcard itself is a column');
+  assert.ok(await cell('family', 'calendar:read'), 'extra permissions from roles are columns');
+  const badge = (perm) => evaluate(`!!document.querySelector('th[data-perm="${perm}"] .mini-badge')`);
+  assert.equal(await badge('system:reboot'), true, 'floor');
+  assert.equal(await badge('mcp:*'), true, 'floor wildcard');
+  assert.equal(await badge('model:switch'), true, 'approval_required');
+  assert.equal(await badge('status:read'), false);
+  await click(cellSel('viewer', 'file:read'));
+  await until(() => evaluate(`window.__MOLTEN_MOCK__.policy.roles.viewer.includes('file:read')`), 'granted in the file');
+  assert.equal((await cell('viewer', 'file:read')).checked, true);
+  await click(cellSel('viewer', 'file:read'));
+  await until(() => evaluate(`!window.__MOLTEN_MOCK__.policy.roles.viewer.includes('file:read')`), 'revoked in the file');
+  // Custom permission: validated, then a new column.
+  const add = `.role-row[data-role="viewer"] .add-perm`;
+  await fill(`${add} input`, 'not a permission');
+  await click(`${add} button`);
+  await until(() => evaluate(`document.querySelector('${add} .field-error').textContent.includes('area:action')`), 'validation message');
+  assert.equal(await evaluate(`document.querySelector('${add} input').getAttribute('aria-invalid')`), 'true');
+  await fill(`${add} input`, 'weather:read');
+  await click(`${add} button`);
+  await until(() => evaluate(`document.querySelector(${JSON.stringify(cellSel('viewer', 'weather:read'))})?.checked === true`), 'new column');
+  await until(() => evaluate(`document.querySelector('${add} input').value === '' && window.__MOLTEN_MOCK__.policy.roles.viewer.includes('weather:read')`), 'saved, field cleared');
+  // Keyboard: Space toggles a focused cell; focus stays on it through the save.
+  await evaluate(`document.querySelector(${JSON.stringify(cellSel('user', 'file:read'))}).focus()`);
+  const space = { key: ' ', code: 'Space', windowsVirtualKeyCode: 32, nativeVirtualKeyCode: 32 };
+  await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', text: ' ', ...space });
+  await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...space });
+  await until(() => evaluate(`window.__MOLTEN_MOCK__.policy.roles.user.includes('file:read')`), 'granted by keyboard');
+  await sleep(300);
+  assert.deepEqual(await evaluate(`[document.activeElement.dataset.role, document.activeElement.dataset.perm, document.activeElement.checked]`), ['user', 'file:read', true]);
+  // A refresh that changes the matrix keeps what is being typed, and the focus.
+  await evaluate(`document.querySelector('${add} input').focus()`);
+  await cdp.send('Input.insertText', { text: 'half:typ' });
+  await evaluate(`window.__MOLTEN_MOCK__.policy.roles.viewer.push('reminder:manage'); window.__MOLTEN_MOCK__.emit('chat:entry', { id: 0 })`);
+  await until(() => evaluate(`document.querySelector(${JSON.stringify(cellSel('viewer', 'reminder:manage'))}).checked`), 'refreshed matrix');
+  assert.equal(await evaluate(`document.activeElement === document.querySelector('${add} input') && document.activeElement.value`), 'half:typ');
+  await fill(`${add} input`, '');
+  await fill('#role-new', 'has space');
+  await click('#role-new ~ button, .add-form:not(.add-user):not(.add-perm) button[type="submit"]');
+  await until(() => evaluate(`document.querySelector('#role-new-error').textContent !== ''`), 'role name validated');
+  await fill('#role-new', 'guests');
+  await click('.add-form:not(.add-user):not(.add-perm) button[type="submit"]');
+  await until(() => evaluate(`!!document.querySelector('.role-row[data-role="guests"]')`), 'new role row');
+  await until(() => evaluate(`JSON.stringify(window.__MOLTEN_MOCK__.policy.roles.guests) === '[]'`), 'role written');
+  await shot('smoke-permissions-matrix');
+});
+
+test('permissions: users search, paging, role change, remove with confirm, add', async () => {
+  await open('lang=en&theme=light', 'permissions');
+  await until(async () => (await count('.user-row[data-identity]')) === 20, '20 users');
+  assert.match(await evaluate(`document.querySelector('#page-permissions .pager-label').textContent`), /Page 1 of 2/);
+  await click('#page-permissions .pager-controls button:last-child');
+  await until(async () => (await count('.user-row')) === 7, 'page 2');
+  await fill('#user-search', 'discord');
+  await until(async () => (await count('.user-row')) === 2, 'search');
+  await fill('.user-row[data-identity="discord:alex"] select.role-select', 'viewer');
+  await until(() => evaluate(`window.__MOLTEN_MOCK__.policy.users['discord:alex'] === 'viewer'`), 'role changed');
+  await click('.user-row[data-identity="discord:alex"] .remove');
+  await until(() => evaluate(`!!document.querySelector('.user-row[data-identity="discord:alex"] .confirm')`), 'confirm step');
+  assert.equal(await evaluate(`document.activeElement.classList.contains('confirm-remove')`), true, 'focus on confirm');
+  await shot('smoke-permissions-remove');
+  await click('.user-row[data-identity="discord:alex"] .confirm-remove');
+  await until(async () => (await count('.user-row[data-identity="discord:alex"]')) === 0, 'removed');
+  await until(() => evaluate(`!('discord:alex' in window.__MOLTEN_MOCK__.policy.users)`), 'removed from the file');
+  await fill('#user-new-identity', 'nocolon');
+  await click('.add-user button[type="submit"]');
+  await until(() => evaluate(`document.querySelector('#user-new-error').textContent.includes('channel:user-id')`), 'identity validated');
+  await fill('#user-new-identity', 'telegram:424242');
+  await fill('#user-new-role', 'viewer');
+  await click('.add-user button[type="submit"]');
+  await until(() => evaluate(`document.querySelector('.user-row[data-identity="telegram:424242"]')?.dataset.role === 'viewer'`), 'user added and shown');
+});
+
+test('permissions: invalid file banner; a refused edit shows message and hint and reverts', async () => {
+  await open('lang=en&theme=light&perm_problem=1', 'permissions');
+  await until(() => evaluate(`!!document.querySelector('#perm-problem')`), 'problem banner');
+  assert.match(await evaluate(`document.querySelector('#perm-problem').textContent`), /previous policy.*boss.*permissions\.yaml/s);
+  const sel = 'input.perm-cell[data-role="viewer"][data-perm="file:read"]';
+  await click(sel);
+  await until(() => evaluate(`!!document.querySelector('#page-permissions .perm-card [role="alert"]')`), 'edit error');
+  assert.match(await evaluate(`document.querySelector('#page-permissions .perm-card [role="alert"]').textContent`), /Fix .*permissions\.yaml first/);
+  await until(() => evaluate(`document.querySelector('${sel}').checked === false`), 'reverted');
+  await shot('smoke-permissions-problem');
+});
+
+test('audit: 50 rows a page, keyset paging older/newer, details, filters', async () => {
+  await open('lang=en&theme=light', 'chat');
+  await click('#nav-audit');
+  await until(async () => (await count('.audit-row[data-seq]')) === 50, '50 rows');
+  assert.equal((await seqs())[0], 236);
+  assert.equal(await evaluate(`document.querySelector('#audit-newer').disabled`), true);
+  await click('#audit-older');
+  await until(async () => (await seqs())[0] === 186, 'older page');
+  await click('#audit-older');
+  await until(async () => (await seqs())[0] === 136, 'older again');
+  await click('#audit-newer');
+  await until(async () => (await seqs())[0] === 186, 'back one');
+  await click('#audit-newer');
+  await until(async () => (await seqs())[0] === 236, 'newest');
+  assert.equal(await evaluate(`document.querySelector('#audit-newer').disabled`), true);
+  await click('.audit-row[data-seq="236"] .row-toggle');
+  await until(() => evaluate(`!!document.querySelector('#audit-detail-236')`), 'details');
+  assert.match(await evaluate(`document.querySelector('#audit-detail-236').textContent`), /[0-9a-f]{64}/);
+  await fill('#audit-result-filter', 'denied');
+  await until(async () => { const r = await evaluate(`[...document.querySelectorAll('.audit-row')].map((x) => x.dataset.result)`); return r.length > 0 && r.every((x) => x === 'denied'); }, 'result filter');
+  await fill('#audit-actor', 'telegram:88811');
+  await until(async () => { const r = await evaluate(`[...document.querySelectorAll('.audit-row')].map((x) => x.textContent)`); return r.length > 0 && r.every((x) => x.includes('telegram:88811')); }, 'actor filter');
+  await click('#audit-clear');
+  await until(async () => (await count('.audit-row')) === 50, 'cleared');
+  await fill('#audit-from', '2030-01-02');
+  await fill('#audit-to', '2030-01-01');
+  await until(() => evaluate(`document.querySelector('.filters-note').textContent.includes('From')`), 'range note');
+  assert.equal(await count('.audit-row'), 0);
+  await click('#audit-clear');
+  await fill('#audit-query', 'no-such-thing-anywhere');
+  await until(() => evaluate(`document.querySelector('.audit-table .empty-title')?.textContent === 'No entries match these filters'`), 'no match');
+});
+
+test('audit: responses for stale filters are ignored', async () => {
+  await open('lang=en&theme=light&jitter=500', 'audit');
+  await until(async () => (await count('.audit-row')) === 50, 'rows');
+  for (const r of ['ok', 'denied', 'allowed', 'needs_approval', 'error']) await fill('#audit-result-filter', r);
+  assert.equal(await count('.audit-table .loading-row'), 1, 'loading row while waiting');
+  await sleep(1200);
+  const results = await evaluate(`[...document.querySelectorAll('.audit-row')].map((x) => x.dataset.result)`);
+  assert.ok(results.length > 0 && results.every((x) => x === 'error'), `only the last filter's rows: ${[...new Set(results)]}`);
+});
+
+test('audit: verify chain and export', async () => {
+  await open('lang=en&theme=light', 'audit');
+  await click('#audit-verify');
+  await until(() => evaluate(`document.querySelector('#audit-result').dataset.ok === 'true'`), 'verified');
+  assert.match(await evaluate(`document.querySelector('#audit-result').textContent`), /236 entries verified/);
+  await click('#audit-export-csv');
+  await until(() => evaluate(`/exports\\/audit-.*\\.csv/.test(document.querySelector('#audit-export-result').textContent)`), 'csv path');
+  assert.match(await evaluate(`document.querySelector('#audit-export-result').textContent`), /Exported 236 entries/);
+  await click('#audit-export-json');
+  await until(() => evaluate(`/\\.json/.test(document.querySelector('#audit-export-result').textContent)`), 'json path');
+  await shot('smoke-audit-verified');
+  await open('lang=zh-CN&theme=dark&audit_broken=1', 'audit');
+  await click('#audit-verify');
+  await until(() => evaluate(`document.querySelector('#audit-result').dataset.ok === 'false'`), 'broken');
+  assert.match(await evaluate(`document.querySelector('#audit-result').textContent`), /#118.*导出/s);
+  await shot('smoke-audit-broken');
+  await open('lang=en&theme=light&fail=audit_verify', 'audit');
+  await click('#audit-verify');
+  await until(() => evaluate(`/not running.*Restart Molten/s.test(document.querySelector('#audit-result').textContent)`), 'verify error with hint');
+});
+
 test('no console errors, warnings or CSP violations', () => {
   assert.deepEqual(problems, []);
 });

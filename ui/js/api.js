@@ -16,12 +16,12 @@ export function normalizeError(err) {
 }
 
 async function call(cmd, args) {
-  const t = tauri();
-  if (!t || !t.core || typeof t.core.invoke !== 'function') {
+  const shell = tauri();
+  if (!shell || !shell.core || typeof shell.core.invoke !== 'function') {
     throw { code: 'engine_unavailable', message: t('errors.noShell'), hint: t('errors.noShellHint') };
   }
   try {
-    return await t.core.invoke(cmd, args);
+    return await shell.core.invoke(cmd, args);
   } catch (err) {
     throw normalizeError(err);
   }
@@ -29,11 +29,11 @@ async function call(cmd, args) {
 
 // Subscribe to a shell event; returns an unsubscribe function.
 export function on(event, cb) {
-  const t = tauri();
-  if (!t || !t.event || typeof t.event.listen !== 'function') return () => {};
+  const shell = tauri();
+  if (!shell || !shell.event || typeof shell.event.listen !== 'function') return () => {};
   let unlisten = null;
   let stopped = false;
-  Promise.resolve(t.event.listen(event, (e) => cb(e && 'payload' in e ? e.payload : e)))
+  Promise.resolve(shell.event.listen(event, (e) => cb(e && 'payload' in e ? e.payload : e)))
     .then((fn) => { if (stopped) fn(); else unlisten = fn; })
     .catch((err) => console.warn(`listen(${event}) failed`, err));
   return () => { stopped = true; if (unlisten) unlisten(); };
@@ -49,7 +49,26 @@ export const api = {
   reminderCancel: (id) => call('reminder_cancel', { id }),
   prefsGet: () => call('prefs_get'),
   prefsSet: (prefs) => call('prefs_set', { prefs }),
+  permissionsGet: () => call('permissions_get'),
+  permissionsSetRole: (role, permissions) => call('permissions_set_role', { role, permissions }),
+  permissionsSetUser: (identity, role) => call('permissions_set_user', { identity, role: role ?? null }),
+  approvalsList: (status) => call('approvals_list', { status }),
+  pairingsList: (status) => call('pairings_list', { status }),
+  requestAnswer: (code, approve) => call('request_answer', { code, approve }),
+  // filters: { actor, channel, operation, result, query, from, to } — empty ones are left out.
+  auditList: (filters, beforeSeq, limit) => call('audit_list', { ...compact(filters), ...(beforeSeq == null ? {} : { beforeSeq }), limit }),
+  auditVerify: () => call('audit_verify'),
+  auditExport: (format, filters) => call('audit_export', { format, ...compact(filters) }),
 };
+
+// Drops empty optional arguments so the shell sees them as absent.
+function compact(obj) {
+  const out = {};
+  for (const [k, v] of Object.entries(obj || {})) {
+    if (v !== null && v !== undefined && v !== '') out[k] = v;
+  }
+  return out;
+}
 
 export const events = {
   chatEntry: (cb) => on('chat:entry', cb),

@@ -6,12 +6,16 @@ import { startHealth, onHealth, getHealth, appInfo } from './store.js';
 import { createChatPage } from './pages/chat.js';
 import { createRemindersPage } from './pages/reminders.js';
 import { createChannelsPage } from './pages/channels.js';
+import { createPermissionsPage } from './pages/permissions.js';
+import { createAuditPage } from './pages/audit.js';
 import { createSettingsPage } from './pages/settings.js';
 
 const PAGES = {
   chat: createChatPage,
   reminders: createRemindersPage,
   channels: createChannelsPage,
+  permissions: createPermissionsPage,
+  audit: createAuditPage,
   settings: createSettingsPage,
 };
 const mounted = {};

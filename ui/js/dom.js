@@ -55,3 +55,15 @@ export function errorBanner(err, { tone = 'danger', title, action } = {}) {
   return h('div', { class: `banner banner-${tone}`, role: 'alert' },
     icon(tone === 'danger' ? 'alert' : 'info'), body, action || null);
 }
+
+// Re-render `root` with `fn` without losing keyboard focus: an element inside
+// `root` that had focus and carries data-focus-key gets it back afterwards (or
+// its replacement with the same key does). Used by lists that refresh on a timer.
+export function keepFocus(root, fn) {
+  const active = document.activeElement;
+  const key = active && root.contains(active) ? active.dataset.focusKey : null;
+  fn();
+  if (!key || root.contains(active) && document.activeElement === active) return;
+  const again = [...root.querySelectorAll('[data-focus-key]')].find((n) => n.dataset.focusKey === key);
+  if (again && !again.disabled) again.focus({ preventScroll: true });
+}
