@@ -2,6 +2,7 @@
 //! `doctor` to find what is wrong, `send` to talk to a running engine.
 
 mod doctor;
+mod secret;
 mod send;
 
 use molten_core::SystemClock;
@@ -15,6 +16,7 @@ Usage:
   molten serve            run the engine with no GUI until Ctrl-C / SIGTERM
   molten doctor           check the data directory, database and config
   molten send <text>      send a message to a running engine's local chat and print the reply
+  molten secret ...       set/list/delete secrets in the vault (`molten secret` for details)
   molten --version        print the version
 
 Environment:
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
             runtime.block_on(serve())
         }
         Some("doctor") => runtime.block_on(doctor::run()),
+        Some("secret") => runtime.block_on(secret::run(&args[1..])),
         Some("send") if args.len() > 1 => runtime.block_on(send::run(args[1..].join(" "))),
         Some("--help" | "-h" | "help") | None => {
             println!("{USAGE}");

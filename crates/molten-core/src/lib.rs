@@ -9,7 +9,9 @@ pub mod error;
 pub mod health;
 pub mod message;
 pub mod notifier;
+pub mod sensitive;
 pub mod store;
+pub mod vault;
 
 pub use channel::{Ack, Channel, ChannelEvent, ChannelEvents};
 pub use clock::{Clock, SystemClock, TokioClock};
@@ -20,4 +22,6 @@ pub use message::{
     OutboundMessage, StoredMessage,
 };
 pub use notifier::{Notification, Notifier};
+pub use sensitive::Sensitive;
 pub use store::{NewReminder, Reminder, ReminderQuery, ReminderStatus, Store};
+pub use vault::{validate_secret_name, SecretVault, VaultError};

@@ -19,6 +19,7 @@ pub mod router;
 pub mod scheduler;
 pub mod store;
 pub mod supervisor;
+pub mod vault;
 
 pub use config::Config;
 pub use engine::{ChatEntry, Engine, EngineOptions};

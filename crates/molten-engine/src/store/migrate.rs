@@ -6,6 +6,7 @@ use rusqlite::Connection;
 /// Each entry upgrades the schema from `version - 1` to `version`.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_secrets.sql")),
     (4, include_str!("../../migrations/0004_rbac.sql")),
 ];
 
