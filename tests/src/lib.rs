@@ -22,6 +22,24 @@ pub fn built_binary(name: &str) -> PathBuf {
     path
 }
 
+/// The API token, as a script gets it: `molten api-token` (from the vault).
+pub fn api_token(data_dir: &Path) -> String {
+    let out = Command::new(built_binary("molten"))
+        .arg("api-token")
+        .env("MOLTEN_DATA_DIR", data_dir)
+        .output()
+        .expect("run molten api-token");
+    assert!(
+        out.status.success(),
+        "molten api-token failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 token")
+        .trim()
+        .to_string()
+}
+
 /// A running `molten serve` and how to reach its API.
 pub struct Serve {
     pub child: Child,
@@ -32,15 +50,33 @@ pub struct Serve {
 impl Serve {
     /// Starts `molten serve` on `data_dir` and waits for its API.
     pub fn start(data_dir: &Path) -> Serve {
+        Self::spawn(data_dir, None)
+    }
+
+    /// Like [`Serve::start`], appending the engine's debug log to `log`.
+    pub fn start_logged(data_dir: &Path, log: &Path) -> Serve {
+        Self::spawn(data_dir, Some(log))
+    }
+
+    fn spawn(data_dir: &Path, log: Option<&Path>) -> Serve {
         let endpoint = data_dir.join("api.json");
         let _ = std::fs::remove_file(&endpoint);
         let child = Command::new(built_binary("molten"))
             .arg("serve")
             .env("MOLTEN_DATA_DIR", data_dir)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", if log.is_some() { "debug" } else { "warn" })
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(match log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("open the log file"),
+                ),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("spawn molten serve");
         // Owned by the guard at once: a panic below still kills the child.
@@ -58,8 +94,7 @@ impl Serve {
                 .filter(|v| v["pid"].as_u64() == Some(pid));
             if let Some(v) = announced {
                 serve.url = v["url"].as_str().expect("url in api.json").to_string();
-                let token = std::fs::read_to_string(data_dir.join("api-token")).expect("api token");
-                serve.token = token.trim().to_string();
+                serve.token = api_token(data_dir);
                 return serve;
             }
             assert!(

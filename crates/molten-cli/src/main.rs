@@ -16,6 +16,7 @@ Usage:
   molten serve            run the engine with no GUI until Ctrl-C / SIGTERM
   molten doctor           check the data directory, database and config
   molten send <text>      send a message to a running engine's local chat and print the reply
+  molten api-token        print the local API's bearer token (for scripts)
   molten secret ...       set/list/delete secrets in the vault (`molten secret` for details)
   molten --version        print the version
 
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
             runtime.block_on(serve())
         }
         Some("doctor") => runtime.block_on(doctor::run()),
+        Some("api-token") => runtime.block_on(secret::print_api_token()),
         Some("secret") => runtime.block_on(secret::run(&args[1..])),
         Some("send") if args.len() > 1 => runtime.block_on(send::run(args[1..].join(" "))),
         Some("--help" | "-h" | "help") | None => {

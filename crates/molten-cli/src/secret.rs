@@ -101,6 +101,39 @@ async fn set(name: &str, ask_passphrase: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `molten api-token`: prints the local API's bearer token, for scripts.
+pub async fn print_api_token() -> ExitCode {
+    init_warnings();
+    match api_token().await {
+        Ok(t) => {
+            println!("{}", t.expose());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("molten api-token: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The local API's token from the vault (the engine creates it on start).
+pub async fn api_token() -> Result<Sensitive<String>, String> {
+    let explain = |f: Failure| match f {
+        Failure::Vault(e) => format!("{e} (next step: {})", e.hint()),
+        Failure::Other(m) => m,
+    };
+    let (dir, store) = open_store().await.map_err(explain)?;
+    let key = resolve_key(&dir, None).await.map_err(explain)?;
+    let vault = SqliteVault::new(store, &key, Arc::new(SystemClock));
+    vault
+        .get(molten_engine::api_token::API_TOKEN_SECRET)
+        .await
+        .map_err(|e| format!("{e} (next step: {})", e.hint()))?
+        .ok_or_else(|| {
+            "no API token yet: start the engine once (`molten serve` or the app)".to_string()
+        })
+}
+
 async fn list() -> Result<(), Failure> {
     let (_dir, store) = open_store().await?;
     for name in vault::secret_names(&store).await? {

@@ -29,11 +29,10 @@ async fn send(text: String) -> Result<Vec<String>, String> {
         .ok()
         .and_then(|v| v["url"].as_str().map(String::from))
         .ok_or("api.json is unreadable; restart the engine")?;
-    let token = std::fs::read_to_string(dir.api_token())
-        .map_err(|e| format!("cannot read the API token: {e}"))?;
+    let token = crate::secret::api_token().await?;
     let client = Client {
         url,
-        token: token.trim().to_string(),
+        token: token.expose().trim().to_string(),
     };
     let sent = client
         .request(

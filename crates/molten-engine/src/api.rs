@@ -1,10 +1,11 @@
 //! The local HTTP API for the CLI, scripts and (later) webhooks. It binds
 //! 127.0.0.1 only; every request needs `Authorization: Bearer <token>` (the
-//! token file in the data dir, owner-readable only); tokens in URLs are not
+//! token lives in the secret vault: `molten api-token` prints it); tokens in URLs are not
 //! accepted; requests from a web page (an `Origin` header) are refused.
 
 use crate::engine::{ChatEntry, Engine};
 use crate::error::EngineError;
+use crate::vault::SqliteVault;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
@@ -13,8 +14,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use molten_core::{Reminder, ReminderQuery, ReminderStatus};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,7 +95,7 @@ async fn guard(State(api): State<Api>, req: Request, next: Next) -> Response {
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong bearer token",
-            "Send `Authorization: Bearer <token>` with the token from the data directory's api-token file.",
+            "Send `Authorization: Bearer <token>` with the token `molten api-token` prints.",
         );
     }
     next.run(req).await
@@ -196,39 +195,18 @@ async fn reminders(
     Ok(Json(RemindersPage { items, total }))
 }
 
-/// Reads the token, creating it (owner-only) on first run.
-pub fn load_or_create_token(path: &Path) -> Result<String, EngineError> {
-    let fail = |e: std::io::Error| EngineError::DataDir {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    };
-    if let Ok(t) = std::fs::read_to_string(path) {
-        let t = t.trim().to_string();
-        if t.len() >= 32 {
-            return Ok(t);
-        }
-    }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| fail(std::io::Error::other(e.to_string())))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(fail)?;
-    f.write_all(token.as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    Ok(token)
-}
-
 /// Starts the API on 127.0.0.1:`port` (0: any free port); returns its URL and
 /// writes it to the data dir's `api.json`.
-pub async fn serve(engine: Engine, port: u16) -> Result<String, EngineError> {
+pub async fn serve(engine: Engine, port: u16, vault: &SqliteVault) -> Result<String, EngineError> {
     let dir = engine.data_dir().clone();
-    let token: Arc<str> = load_or_create_token(&dir.api_token())?.into();
+    let token =
+        crate::api_token::load_or_create(vault)
+            .await
+            .map_err(|e| EngineError::DataDir {
+                path: dir.root().display().to_string(),
+                detail: format!("the API token cannot be read from the vault: {e}"),
+            })?;
+    let token: Arc<str> = token.expose().as_str().into();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -284,21 +262,5 @@ mod tests {
         assert!(!same(b"abc", b"abd"), "one byte differs");
         assert!(!same(b"abc", b"abcd"), "length differs");
         assert!(!same(b"", b"abc"), "empty never matches");
-    }
-
-    #[test]
-    fn token_file_is_created_once_and_owner_only() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("api-token");
-        let a = load_or_create_token(&p).expect("create");
-        let b = load_or_create_token(&p).expect("read");
-        assert_eq!(a, b, "the token is stable across starts");
-        assert_eq!(a.len(), 64, "32 random bytes in hex");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600, "only the owner may read the token");
-        }
     }
 }

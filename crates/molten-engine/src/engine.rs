@@ -18,6 +18,7 @@ use crate::router::Router;
 use crate::scheduler::ReminderScheduler;
 use crate::store::SqliteStore;
 use crate::supervisor::Supervisor;
+use crate::vault::SqliteVault;
 use chrono::{DateTime, Utc};
 use molten_core::{
     Channel, Clock, Direction, Health, MessageStatus, Notifier, Reminder, ReminderQuery, Store,
@@ -79,6 +80,7 @@ struct Inner {
     reminders_changed: Arc<Notify>,
     outbox: OutboxWakers,
     gate: Arc<Gate>,
+    vault: Option<SqliteVault>,
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     api_url: Mutex<Option<String>>,
@@ -109,6 +111,22 @@ impl Engine {
         };
         let sqlite = SqliteStore::open(&opts.data_dir.database())?;
         let gate = Arc::new(Gate::open(&opts.data_dir.permissions())?);
+        crate::api_token::remove_legacy_file(&opts.data_dir.root().join("api-token"));
+        // The vault failing (a locked keyring) must not stop the chat: only
+        // what needs secrets (the local API) stays off, and says why.
+        let vault = match crate::vault::open_from_environment(
+            opts.data_dir.root(),
+            sqlite.clone(),
+            Arc::clone(&opts.clock),
+        )
+        .await
+        {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(error = %e, hint = %e.hint(), "the secret vault is locked; the local API stays off");
+                None
+            }
+        };
         let approvals_changed = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::default());
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
@@ -170,6 +188,7 @@ impl Engine {
                 reminders_changed: Arc::clone(&reminders_changed),
                 outbox: outbox.clone(),
                 gate: Arc::clone(&gate),
+                vault: vault.clone(),
                 metrics: Arc::clone(&metrics),
                 clock: Arc::clone(&opts.clock),
                 api_url: Mutex::new(None),
@@ -229,8 +248,8 @@ impl Engine {
         engine.track(tokio::spawn(
             scheduler.run(engine.inner.shutdown.subscribe()),
         ));
-        if config.api.enabled {
-            let url = crate::api::serve(engine.clone(), config.api.port).await?;
+        if let (true, Some(vault)) = (config.api.enabled, &vault) {
+            let url = crate::api::serve(engine.clone(), config.api.port, vault).await?;
             if let Ok(mut u) = engine.inner.api_url.lock() {
                 *u = Some(url);
             }
@@ -404,6 +423,11 @@ impl Engine {
     /// Pairing requests, newest first (`status`: pending/approved/rejected).
     pub async fn pairings(&self, status: Option<&str>) -> Result<Vec<Pairing>, EngineError> {
         Ok(self.inner.sqlite.pairings(status).await?)
+    }
+
+    /// The secret vault, when its master key could be found.
+    pub fn vault(&self) -> Option<&SqliteVault> {
+        self.inner.vault.as_ref()
     }
 
     /// The gate, for the permission pages (policy in force, file problems).

@@ -3,6 +3,7 @@
 //! scheduler and the local API. See ARCHITECTURE.md for the picture.
 
 pub mod api;
+pub mod api_token;
 pub mod backoff;
 pub mod channels;
 pub mod commands;

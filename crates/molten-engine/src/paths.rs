@@ -47,11 +47,6 @@ impl DataDir {
     pub fn api_endpoint(&self) -> PathBuf {
         self.root.join("api.json")
     }
-    /// The local API's bearer token (owner-only permissions).
-    pub fn api_token(&self) -> PathBuf {
-        self.root.join("api-token")
-    }
-
     /// Creates the directory if needed and proves it is writable.
     pub fn prepare(&self) -> Result<(), EngineError> {
         let fail = |e: std::io::Error| EngineError::DataDir {

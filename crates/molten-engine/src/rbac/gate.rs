@@ -4,6 +4,9 @@
 //! invalid), and adds paired users to the file without losing its comments.
 
 use super::edit;
+
+/// The desktop owner's identity, who must keep the admin role.
+const OWNER: &str = "local:owner";
 use super::policy::{Decision, Policy, DEFAULT_POLICY_YAML};
 use crate::error::EngineError;
 use std::path::{Path, PathBuf};
@@ -146,6 +149,12 @@ impl Gate {
         if !identity.contains(':') {
             return Err(self.edit_error(format!(
                 "`{identity}` is not an identity; write `channel:user-id`"
+            )));
+        }
+        if identity == OWNER && role != Some("admin") {
+            // Without an admin owner nobody could answer approvals or pairings.
+            return Err(self.edit_error(format!(
+                "{OWNER} must stay admin; edit permissions.yaml by hand if you really mean it"
             )));
         }
         self.edit(|text| edit::set_entry(text, "users", identity, role))
