@@ -84,6 +84,10 @@ async fn guard(State(api): State<Api>, req: Request, next: Next) -> Response {
             "Call the API from a script or the molten CLI, not from a browser page.",
         );
     }
+    // Webhooks prove themselves with their signature instead (checked in the handler).
+    if req.uri().path().starts_with("/v1/webhooks/") {
+        return next.run(req).await;
+    }
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -113,6 +117,70 @@ async fn metrics(State(api): State<Api>) -> impl IntoResponse {
         )],
         api.engine.metrics_text(),
     )
+}
+
+async fn webhook(
+    State(api): State<Api>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use molten_core::SecretVault;
+    let Some(cfg) = api.engine.config().webhooks.get(&name) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no webhook by that name",
+            "Add it under `webhooks:` in config.yaml.",
+        );
+    };
+    let Some(vault) = api.engine.vault() else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "vault_locked",
+            "the secret vault is locked",
+            "Unlock the keyring or set MOLTEN_PASSPHRASE, then restart.",
+        );
+    };
+    let secret = match vault.get(&cfg.secret).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let hint = format!("Store the webhook's key: molten secret set {}", cfg.secret);
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "secret_missing",
+                "the webhook's secret is not in the vault",
+                &hint,
+            );
+        }
+        Err(e) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "vault",
+                &e.to_string(),
+                &e.hint(),
+            )
+        }
+    };
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let (ts, sig) = (header("x-molten-timestamp"), header("x-molten-signature"));
+    let now = chrono::Utc::now().timestamp();
+    if let Err(e) = crate::webhook::verify(secret.expose().as_bytes(), ts, sig, &body, now) {
+        tracing::warn!(webhook = %name, reason = %e.message(), "webhook refused");
+        return refuse(StatusCode::UNAUTHORIZED, "bad_signature", &e.message(), "Sign `<timestamp>.<body>` with HMAC-SHA256 and the webhook's secret; send both headers.");
+    }
+    match api
+        .engine
+        .webhook_received(&name, sig.unwrap_or_default(), &body)
+        .await
+    {
+        Ok(fresh) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "accepted": true, "duplicate": !fresh })),
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -228,6 +296,7 @@ pub async fn serve(engine: Engine, port: u16, vault: &SqliteVault) -> Result<Str
         .route("/metrics", get(metrics))
         .route("/v1/chat/messages", get(list).post(send))
         .route("/v1/reminders", get(reminders))
+        .route("/v1/webhooks/{name}", axum::routing::post(webhook))
         .layer(middleware::from_fn_with_state(api.clone(), guard))
         .with_state(api);
     let endpoint = serde_json::json!({ "url": url, "pid": std::process::id() });

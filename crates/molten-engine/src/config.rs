@@ -21,6 +21,15 @@ pub struct Config {
     pub rbac: RbacConfig,
     pub api: ApiConfig,
     pub channels: ChannelsConfig,
+    /// Signed webhooks the local API accepts, by name.
+    pub webhooks: std::collections::BTreeMap<String, WebhookConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The vault secret holding the HMAC key (`molten secret set <name>`).
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -166,6 +175,7 @@ impl Default for Config {
             rbac: RbacConfig::default(),
             api: ApiConfig::default(),
             channels: ChannelsConfig::default(),
+            webhooks: Default::default(),
         }
     }
 }

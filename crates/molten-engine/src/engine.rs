@@ -425,6 +425,39 @@ impl Engine {
         Ok(self.inner.sqlite.pairings(status).await?)
     }
 
+    /// A verified webhook delivery: shown to the owner in the local chat as
+    /// untrusted content. `delivery` (its signature) makes a replay a no-op.
+    pub async fn webhook_received(
+        &self,
+        name: &str,
+        delivery: &str,
+        body: &[u8],
+    ) -> Result<bool, EngineError> {
+        let text = String::from_utf8_lossy(body);
+        let mut summary: String = text.chars().take(500).collect();
+        if text.chars().count() > 500 {
+            summary.push('…');
+        }
+        let notice =
+            format!("Webhook `{name}` delivered (content from outside, not acted on):\n{summary}");
+        let row = self
+            .inner
+            .store
+            .enqueue_outbound(
+                &local::conversation(),
+                notice,
+                format!("webhook:{name}:{delivery}"),
+                self.inner.clock.now(),
+            )
+            .await?;
+        let fresh = row.is_some();
+        if let Some(row) = row {
+            let _ = self.inner.entries.send(row);
+            self.inner.outbox.wake(LOCAL_CHANNEL);
+        }
+        Ok(fresh)
+    }
+
     /// The secret vault, when its master key could be found.
     pub fn vault(&self) -> Option<&SqliteVault> {
         self.inner.vault.as_ref()

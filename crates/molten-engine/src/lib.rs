@@ -21,6 +21,7 @@ pub mod scheduler;
 pub mod store;
 pub mod supervisor;
 pub mod vault;
+pub mod webhook;
 
 pub use config::Config;
 pub use engine::{ChatEntry, Engine, EngineOptions};
