@@ -1,6 +1,7 @@
 //! `molten`: the engine without a GUI. `serve` for servers and benchmarks,
 //! `doctor` to find what is wrong, `send` to talk to a running engine.
 
+mod audit;
 mod doctor;
 mod secret;
 mod send;
@@ -18,6 +19,7 @@ Usage:
   molten send <text>      send a message to a running engine's local chat and print the reply
   molten api-token        print the local API's bearer token (for scripts)
   molten secret ...       set/list/delete secrets in the vault (`molten secret` for details)
+  molten audit ...        verify, export or tail the audit log (`molten audit` for details)
   molten --version        print the version
 
 Environment:
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
             runtime.block_on(serve())
         }
         Some("doctor") => runtime.block_on(doctor::run()),
+        Some("audit") => runtime.block_on(audit::run(&args[1..])),
         Some("api-token") => runtime.block_on(secret::print_api_token()),
         Some("secret") => runtime.block_on(secret::run(&args[1..])),
         Some("send") if args.len() > 1 => runtime.block_on(send::run(args[1..].join(" "))),

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_token;
+pub mod audit;
 pub mod backoff;
 pub mod channels;
 pub mod commands;

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_secrets.sql")),
+    (3, include_str!("../../migrations/0003_audit.sql")),
     (4, include_str!("../../migrations/0004_rbac.sql")),
 ];
 
