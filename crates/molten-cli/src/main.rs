@@ -2,6 +2,7 @@
 //! `doctor` to find what is wrong, `send` to talk to a running engine.
 
 mod audit;
+mod config_bundle;
 mod doctor;
 mod secret;
 mod send;
@@ -19,6 +20,7 @@ Usage:
   molten send <text>      send a message to a running engine's local chat and print the reply
   molten api-token        print the local API's bearer token (for scripts)
   molten secret ...       set/list/delete secrets in the vault (`molten secret` for details)
+  molten config ...       export/import config, permissions and secrets as one encrypted file (`molten config` for details)
   molten audit ...        verify, export or tail the audit log (`molten audit` for details)
   molten --version        print the version
 
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
             init_logs();
             runtime.block_on(serve())
         }
+        Some("config") => runtime.block_on(config_bundle::run(&args[1..])),
         Some("doctor") => runtime.block_on(doctor::run()),
         Some("audit") => runtime.block_on(audit::run(&args[1..])),
         Some("api-token") => runtime.block_on(secret::print_api_token()),

@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_token;
 pub mod audit;
 pub mod backoff;
+pub mod bundle;
 pub mod channels;
 pub mod commands;
 pub mod config;
