@@ -1,6 +1,7 @@
 //! Molten's desktop shell: a thin Tauri layer over the engine — the tray,
 //! the window, commands for the UI, and desktop notifications.
 
+mod audit_commands;
 mod commands;
 mod error;
 mod events;
@@ -42,6 +43,9 @@ pub fn run() {
             safety_commands::approvals_list,
             safety_commands::pairings_list,
             safety_commands::request_answer,
+            audit_commands::audit_list,
+            audit_commands::audit_verify,
+            audit_commands::audit_export,
         ])
         .setup(|app| {
             let state = AppState::start(app.handle());

@@ -4,6 +4,7 @@
 
 use crate::error::CommandResult;
 use crate::state::AppState;
+use molten_engine::audit::AuditResult;
 use molten_engine::rbac::policy::{APPROVAL_FLOOR, CATALOGUE};
 use molten_engine::rbac::{Approval, Pairing};
 use molten_engine::ChatEntry;
@@ -45,29 +46,56 @@ pub fn permissions_get(state: State<'_, AppState>) -> CommandResult<PermissionsV
 }
 
 #[tauri::command]
-pub fn permissions_set_role(
+pub async fn permissions_set_role(
     state: State<'_, AppState>,
     role: String,
     permissions: Vec<String>,
 ) -> CommandResult<PermissionsView> {
-    state
-        .engine()?
-        .gate()
-        .set_role_permissions(&role, &permissions)?;
+    let engine = state.engine()?;
+    let edited = engine.gate().set_role_permissions(&role, &permissions);
+    let args = permissions.join(", ");
+    audit_edit(engine, "permissions:set_role", &role, &args, edited.is_ok()).await?;
+    edited?;
     view(&state)
 }
 
 #[tauri::command]
-pub fn permissions_set_user(
+pub async fn permissions_set_user(
     state: State<'_, AppState>,
     identity: String,
     role: Option<String>,
 ) -> CommandResult<PermissionsView> {
-    state
-        .engine()?
-        .gate()
-        .set_user_role(&identity, role.as_deref())?;
+    let engine = state.engine()?;
+    let edited = engine.gate().set_user_role(&identity, role.as_deref());
+    let args = role.as_deref().unwrap_or("(removed)");
+    audit_edit(
+        engine,
+        "permissions:set_user",
+        &identity,
+        args,
+        edited.is_ok(),
+    )
+    .await?;
+    edited?;
     view(&state)
+}
+
+/// Records an edit made in the app, before its result is shown.
+async fn audit_edit(
+    engine: &molten_engine::Engine,
+    op: &str,
+    target: &str,
+    args: &str,
+    ok: bool,
+) -> CommandResult<()> {
+    let result = if ok {
+        AuditResult::Ok
+    } else {
+        AuditResult::Error
+    };
+    Ok(engine
+        .record("local:owner", "app", op, target, args, result)
+        .await?)
 }
 
 #[tauri::command]

@@ -167,7 +167,33 @@ async fn webhook(
     let now = chrono::Utc::now().timestamp();
     if let Err(e) = crate::webhook::verify(secret.expose().as_bytes(), ts, sig, &body, now) {
         tracing::warn!(webhook = %name, reason = %e.message(), "webhook refused");
+        let _ = api
+            .engine
+            .record(
+                "webhook",
+                "api",
+                &format!("webhook:{name}"),
+                &name,
+                &e.message(),
+                crate::audit::AuditResult::Denied,
+            )
+            .await;
         return refuse(StatusCode::UNAUTHORIZED, "bad_signature", &e.message(), "Sign `<timestamp>.<body>` with HMAC-SHA256 and the webhook's secret; send both headers.");
+    }
+    let summary = format!("{} bytes", body.len());
+    if let Err(e) = api
+        .engine
+        .record(
+            "webhook",
+            "api",
+            &format!("webhook:{name}"),
+            &name,
+            &summary,
+            crate::audit::AuditResult::Ok,
+        )
+        .await
+    {
+        return ApiError::from(e).into_response();
     }
     match api
         .engine

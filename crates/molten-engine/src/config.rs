@@ -18,6 +18,7 @@ pub struct Config {
     pub router: RouterConfig,
     pub supervisor: SupervisorConfig,
     pub outbox: OutboxConfig,
+    pub audit: AuditConfig,
     pub rbac: RbacConfig,
     pub api: ApiConfig,
     pub channels: ChannelsConfig,
@@ -116,6 +117,20 @@ impl Default for OutboxConfig {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    pub retention_days: NonZeroU32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: NonZeroU32::MIN.saturating_add(89),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RbacConfig {
     pub approval_timeout_secs: NonZeroU32,
     pub reload_poll_ms: NonZeroU32,
@@ -172,6 +187,7 @@ impl Default for Config {
             router: RouterConfig::default(),
             supervisor: SupervisorConfig::default(),
             outbox: OutboxConfig::default(),
+            audit: AuditConfig::default(),
             rbac: RbacConfig::default(),
             api: ApiConfig::default(),
             channels: ChannelsConfig::default(),

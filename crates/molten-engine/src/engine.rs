@@ -2,6 +2,7 @@
 //! read health and reminders, pause channels, shut down. The desktop shell and
 //! the `molten` binary use only this.
 
+use crate::audit::{AuditEntry, AuditLog, AuditResult};
 use crate::backoff::Backoff;
 use crate::channels::local::{self, LocalChat, LOCAL_CHANNEL};
 use crate::commands::{lang::Lang, Interpreter, Safety, StatusSource};
@@ -81,6 +82,7 @@ struct Inner {
     outbox: OutboxWakers,
     gate: Arc<Gate>,
     vault: Option<SqliteVault>,
+    audit: AuditLog,
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     api_url: Mutex<Option<String>>,
@@ -90,6 +92,28 @@ struct Inner {
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+}
+
+/// Moves audit entries past their retention into archives, at start and daily.
+async fn retention(
+    audit: AuditLog,
+    clock: Arc<dyn Clock>,
+    days: u32,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match audit.retain(clock.now(), days).await {
+            Ok(r) => tracing::debug!(report = ?r, "audit retention ran"),
+            Err(e) => {
+                tracing::error!(error = %e, hint = %e.hint(), "audit retention failed; entries stay in the live table")
+            }
+        }
+        let next = clock.now() + chrono::Duration::days(1);
+        tokio::select! {
+            _ = clock.sleep_until(next) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 struct BoardStatus(Arc<HealthBoard>);
@@ -129,6 +153,7 @@ impl Engine {
         };
         let approvals_changed = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::default());
+        let audit = AuditLog::new(sqlite.clone(), &opts.data_dir);
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let tz = config.timezone.resolve();
         let board = HealthBoard::new();
@@ -162,6 +187,7 @@ impl Engine {
                     owner_conversation: local::conversation(),
                 }),
                 metrics: Arc::clone(&metrics),
+                audit: audit.clone(),
             },
             store: Arc::clone(&store),
             clock: Arc::clone(&opts.clock),
@@ -189,6 +215,7 @@ impl Engine {
                 outbox: outbox.clone(),
                 gate: Arc::clone(&gate),
                 vault: vault.clone(),
+                audit: audit.clone(),
                 metrics: Arc::clone(&metrics),
                 clock: Arc::clone(&opts.clock),
                 api_url: Mutex::new(None),
@@ -229,8 +256,15 @@ impl Engine {
             entries: entries.clone(),
             outbox: outbox.clone(),
             changed: approvals_changed,
+            audit: audit.clone(),
         };
         engine.track(tokio::spawn(expiry.run(engine.inner.shutdown.subscribe())));
+        engine.track(tokio::spawn(retention(
+            audit.clone(),
+            Arc::clone(&opts.clock),
+            config.audit.retention_days.get(),
+            engine.inner.shutdown.subscribe(),
+        )));
         let every = Duration::from_millis(config.rbac.reload_poll_ms.get().into());
         engine.track(tokio::spawn(
             Arc::clone(&gate).watch(every, engine.inner.shutdown.subscribe()),
@@ -244,6 +278,7 @@ impl Engine {
             changed: reminders_changed,
             tz,
             metrics: Arc::clone(&metrics),
+            audit: audit.clone(),
         };
         engine.track(tokio::spawn(
             scheduler.run(engine.inner.shutdown.subscribe()),
@@ -456,6 +491,39 @@ impl Engine {
             self.inner.outbox.wake(LOCAL_CHANNEL);
         }
         Ok(fresh)
+    }
+
+    /// The audit log (query, verify, export).
+    pub fn audit(&self) -> &AuditLog {
+        &self.inner.audit
+    }
+
+    /// Records something done outside a chat message (an edit in the app, a
+    /// webhook delivery), durably, before the caller reports it.
+    pub async fn record(
+        &self,
+        actor: &str,
+        channel: &str,
+        operation: &str,
+        target: &str,
+        args: &str,
+        result: AuditResult,
+    ) -> Result<(), EngineError> {
+        let entry = AuditEntry::new(
+            self.inner.clock.now(),
+            actor,
+            channel,
+            operation,
+            target,
+            result,
+        )
+        .with_args(args);
+        self.inner
+            .audit
+            .append(entry)
+            .await
+            .map(|_| ())
+            .map_err(|e| EngineError::Store(molten_core::StoreError::Sqlite(e.to_string())))
     }
 
     /// The secret vault, when its master key could be found.

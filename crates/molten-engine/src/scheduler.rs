@@ -3,6 +3,7 @@
 //! a desktop notification. Reminders missed while Molten was not running fire
 //! once at start, marked late.
 
+use crate::audit::{AuditEntry, AuditResult};
 use crate::commands::lang::{local_time, Lang};
 use crate::outbox::OutboxWakers;
 use chrono_tz::Tz;
@@ -20,6 +21,7 @@ pub struct ReminderScheduler {
     pub changed: Arc<Notify>,
     pub tz: Tz,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub audit: crate::audit::AuditLog,
 }
 
 /// Late by more than this, the alert says so.
@@ -84,6 +86,22 @@ impl ReminderScheduler {
         match self.store.fire_reminder(r.id, text, now).await {
             Ok(Some(row)) => {
                 tracing::info!(id = r.id, late, "reminder fired");
+                let entry = AuditEntry::new(
+                    now,
+                    "system",
+                    r.conversation.channel.to_string(),
+                    "reminder:fire",
+                    format!("reminder:{}", r.id),
+                    AuditResult::Ok,
+                )
+                .with_args(format!(
+                    "for {}{}",
+                    r.owner,
+                    if late { ", late" } else { "" }
+                ));
+                if let Err(e) = self.audit.append(entry).await {
+                    tracing::error!(error = %e, "could not write the audit entry");
+                }
                 self.metrics.count(
                     "molten_reminders_fired_total",
                     if late { "late" } else { "on_time" },

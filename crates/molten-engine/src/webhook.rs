@@ -50,7 +50,7 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -109,7 +109,15 @@ mod tests {
             Ok(()),
             "a genuine request passes"
         );
-        let cases: Vec<(&str, Option<&str>, Option<&str>, &[u8], i64, SignatureError)> = vec![
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            &'a [u8],
+            i64,
+            SignatureError,
+        );
+        let cases: Vec<Case> = vec![
             (
                 "missing headers",
                 None,

@@ -8,6 +8,7 @@ use common::*;
 use molten_core::{
     ChannelEvent, ConversationRef, Identity, InboundMessage, ReminderQuery, SystemClock,
 };
+use molten_engine::audit::{AuditFilter, AuditResult};
 use molten_engine::Engine;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -238,5 +239,60 @@ async fn pairing_approval_hot_reload_and_fail_closed() {
         second[0].text
     );
     assert!(chan.connects.load(Ordering::SeqCst) >= 1, "sanity");
+
+    // 8. Every decision left a verifiable audit entry.
+    let audit = engine.audit();
+    let page = |actor: &str, result: AuditResult| {
+        let filter = AuditFilter {
+            actor: Some(actor.into()),
+            result: Some(result),
+            ..Default::default()
+        };
+        async move { audit.query(&filter, None, 100).await.expect("query audit") }
+    };
+    let denied = page("fake:alice", AuditResult::Denied).await;
+    assert!(
+        denied
+            .records
+            .iter()
+            .any(|r| r.entry.operation == "command:/status"),
+        "the stranger's /status was audited as denied"
+    );
+    assert!(denied.records.iter().any(|r| r.entry.operation == "command:/approve" && r.entry.target == "approval:decide"), "a user answering approvals was audited as denied");
+    let waiting = page("fake:alice", AuditResult::NeedsApproval).await;
+    assert_eq!(
+        waiting.records.len(),
+        3,
+        "three requests waited for approval"
+    );
+    let ran = page("fake:alice", AuditResult::Ok).await;
+    assert!(
+        ran.records
+            .iter()
+            .any(|r| r.entry.operation == "command:/remind"
+                && r.entry.args_summary.contains("water the plants")),
+        "the approved reminder ran and was audited"
+    );
+    let expired = audit
+        .query(
+            &AuditFilter {
+                operation: Some("approval:expired".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .expect("query");
+    assert_eq!(
+        expired.records.len(),
+        1,
+        "the unanswered request was audited as expired"
+    );
+    let report = audit.verify().await.expect("verify");
+    assert!(
+        report.is_intact() && report.verified > 10,
+        "the chain verifies: {report:?}"
+    );
     engine.shutdown().await;
 }

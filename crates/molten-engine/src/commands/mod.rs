@@ -8,6 +8,7 @@ pub mod when;
 
 pub use safety::{Notice, Outcome, Safety};
 
+use crate::audit::{AuditEntry, AuditLog, AuditResult};
 use crate::error::EngineError;
 use crate::rbac::Decision;
 use chrono_tz::Tz;
@@ -35,6 +36,8 @@ pub struct Interpreter {
     /// The permission gate, pairing and approvals.
     pub safety: Arc<Safety>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Every handled message leaves an entry here before its replies go out.
+    pub audit: AuditLog,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +80,27 @@ fn parse(text: &str) -> Option<(Command<'_>, Lang)> {
         _ => Command::Unknown(name),
     };
     Some((cmd, lang))
+}
+
+/// What the audit log records of a message: the operation, and a short
+/// summary of its arguments (plain chat is summarised by length only).
+fn audit_summary(text: &str) -> (String, String) {
+    let text = text.trim();
+    match text.strip_prefix('/') {
+        Some(rest) => {
+            let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let name: String = name.chars().take(32).collect::<String>().to_lowercase();
+            let mut args: String = args.trim().chars().take(120).collect();
+            if args.chars().count() == 120 {
+                args.push('…');
+            }
+            (format!("command:/{name}"), args)
+        }
+        None => (
+            "chat".into(),
+            format!("{} characters", text.chars().count()),
+        ),
+    }
 }
 
 /// The permission a command needs; `None`: anyone known may use it.
@@ -138,9 +162,60 @@ impl Interpreter {
         self.execute(msg, None).await
     }
 
-    /// Runs `msg` as its sender; `approved` is a permission the owner has
-    /// already approved for exactly this message.
+    /// Runs `msg` as its sender and records what happened in the audit log
+    /// before the outcome is reported. `approved` is a permission the owner
+    /// has already approved for exactly this message.
     pub(crate) async fn execute(
+        &self,
+        msg: &StoredMessage,
+        approved: Option<&str>,
+    ) -> Result<Outcome, EngineError> {
+        let started = std::time::Instant::now();
+        let (result, verdict, target) = self.run_gated(msg, approved).await;
+        let verdict = if result.is_err() {
+            AuditResult::Error
+        } else {
+            verdict
+        };
+        let (operation, args) = audit_summary(&msg.text);
+        let entry = AuditEntry::new(
+            self.clock.now(),
+            msg.sender.clone(),
+            msg.conversation.channel.to_string(),
+            operation,
+            target,
+            verdict,
+        )
+        .with_args(args)
+        .with_duration_ms(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        if let Err(e) = self.audit.append(entry).await {
+            tracing::error!(error = %e, "could not write the audit entry");
+            self.metrics.count("molten_audit_errors_total", "append");
+        }
+        result
+    }
+
+    /// The gate, then the command: the outcome, the audit verdict, and the
+    /// permission it needed (the audit target).
+    async fn run_gated(
+        &self,
+        msg: &StoredMessage,
+        approved: Option<&str>,
+    ) -> (Result<Outcome, EngineError>, AuditResult, String) {
+        let (cmd, _) = parse(msg.text.trim()).unwrap_or((Command::Chat, Lang::En));
+        let target = permission(&cmd).unwrap_or("none").to_string();
+        let verdict = match permission(&cmd).map(|p| self.safety.gate.decide(&msg.sender, p)) {
+            Some(Decision::Denied { .. }) | Some(Decision::Unknown) => AuditResult::Denied,
+            Some(Decision::NeedsApproval { .. }) if approved != permission(&cmd) => {
+                AuditResult::NeedsApproval
+            }
+            None if self.safety.gate.policy().role_of(&msg.sender).is_none() => AuditResult::Denied,
+            _ => AuditResult::Ok,
+        };
+        (self.run_checked(msg, approved).await, verdict, target)
+    }
+
+    async fn run_checked(
         &self,
         msg: &StoredMessage,
         approved: Option<&str>,

@@ -15,6 +15,7 @@ pub struct ApprovalExpiry {
     pub entries: broadcast::Sender<StoredMessage>,
     pub outbox: OutboxWakers,
     pub changed: Arc<Notify>,
+    pub audit: crate::audit::AuditLog,
 }
 
 impl ApprovalExpiry {
@@ -59,6 +60,18 @@ impl ApprovalExpiry {
         };
         for a in expired {
             tracing::info!(code = %a.code, requester = %a.requester, "approval expired: denied");
+            let entry = crate::audit::AuditEntry::new(
+                now,
+                "system",
+                a.conversation.channel.to_string(),
+                "approval:expired",
+                a.permission.clone(),
+                crate::audit::AuditResult::Denied,
+            )
+            .with_args(format!("request {} from {}", a.code, a.requester));
+            if let Err(e) = self.audit.append(entry).await {
+                tracing::error!(error = %e, "could not write the audit entry");
+            }
             let lang = Lang::from_code(&a.lang);
             let text = match lang {
                 Lang::En => format!(
