@@ -224,6 +224,10 @@ impl Engine {
         };
 
         let mut channels: Vec<Arc<dyn Channel>> = opts.channels;
+        channels.extend(crate::channels::registry::from_config(
+            &config,
+            vault.as_ref(),
+        ));
         if config.channels.local.enabled {
             channels.push(local);
         }

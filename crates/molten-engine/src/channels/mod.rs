@@ -1,3 +1,4 @@
 //! Channel implementations. One file per platform.
 
 pub mod local;
+pub mod registry;
