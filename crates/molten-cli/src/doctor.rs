@@ -1,5 +1,7 @@
 //! `molten doctor`: checks each part and says how to fix what is wrong.
 
+use molten_engine::audit::AuditLog;
+use molten_engine::rbac::Policy;
 use molten_engine::store::{SqliteStore, SCHEMA_VERSION};
 use molten_engine::{Config, DataDir};
 use std::process::ExitCode;
@@ -61,6 +63,52 @@ pub async fn run() -> ExitCode {
         }
     } else {
         r.ok("database", "not created yet; the first start creates it");
+    }
+    let perms = dir.permissions();
+    match std::fs::read_to_string(&perms) {
+        Ok(text) => match Policy::parse(&text, &perms.display().to_string()) {
+            Ok(p) => r.ok(
+                "permissions",
+                &format!("{} roles, {} users", p.roles.len(), p.users.len()),
+            ),
+            Err(e) => r.bad("permissions", &e.to_string(), &e.hint()),
+        },
+        Err(_) => r.ok(
+            "permissions",
+            "no permissions.yaml yet; the first start writes the default",
+        ),
+    }
+    if db.exists() {
+        if let Ok(store) = SqliteStore::open(&db) {
+            let audit = AuditLog::new(store.clone(), &dir);
+            match audit.verify().await {
+                Ok(report) if report.is_intact() => r.ok(
+                    "audit log",
+                    &format!("{} entries verified", report.verified),
+                ),
+                Ok(report) => {
+                    let problem = report
+                        .broken
+                        .as_ref()
+                        .map(|b| format!("{b:?}"))
+                        .unwrap_or_default();
+                    let advice = report
+                        .broken
+                        .as_ref()
+                        .map(|b| b.advice())
+                        .unwrap_or_default();
+                    r.bad("audit log", &problem, advice)
+                }
+                Err(e) => r.bad("audit log", &e.to_string(), &e.hint()),
+            }
+            match molten_engine::vault::secret_names(&store).await {
+                Ok(names) => r.ok(
+                    "secrets",
+                    &format!("{} stored, sealed (values are never shown)", names.len()),
+                ),
+                Err(e) => r.bad("secrets", &e.to_string(), &e.hint()),
+            }
+        }
     }
     match std::fs::read_to_string(dir.api_endpoint()) {
         Ok(s) => r.ok(
