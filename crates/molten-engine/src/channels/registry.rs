@@ -8,7 +8,11 @@ use std::sync::Arc;
 
 /// The configured platform channels (the local chat is added by the engine).
 pub fn from_config(config: &Config, vault: Option<&SqliteVault>) -> Vec<Arc<dyn Channel>> {
-    let channels: Vec<Arc<dyn Channel>> = Vec::new();
-    let _ = (config, vault);
+    let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+    for bot in &config.channels.wecom {
+        let vault = vault.map(|v| Arc::new(v.clone()) as Arc<dyn molten_core::SecretVault>);
+        let channel = super::wecom::WeComChannel::new(bot.clone(), vault);
+        channels.push(Arc::new(channel));
+    }
     channels
 }
