@@ -165,6 +165,7 @@ impl Default for ApiConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ChannelsConfig {
     pub local: LocalChannelConfig,
+    pub dingtalk: Vec<crate::channels::dingtalk::DingTalkConfig>,
     pub wecom: Vec<crate::channels::wecom::WeComConfig>,
 }
 

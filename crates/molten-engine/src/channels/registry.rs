@@ -14,5 +14,10 @@ pub fn from_config(config: &Config, vault: Option<&SqliteVault>) -> Vec<Arc<dyn 
         let channel = super::wecom::WeComChannel::new(bot.clone(), vault);
         channels.push(Arc::new(channel));
     }
+    for bot in &config.channels.dingtalk {
+        let vault = vault.map(|v| Arc::new(v.clone()) as Arc<dyn molten_core::SecretVault>);
+        let channel = super::dingtalk::DingTalkChannel::new(bot.clone(), vault);
+        channels.push(Arc::new(channel));
+    }
     channels
 }
