@@ -186,6 +186,36 @@ async fn scenario(client: &Client, env: &E2eEnv) -> Outcome<()> {
     click(client, NAV_REMINDERS).await?;
     let rows = wait_for_visible_rows(client).await?;
     step(&format!("{rows} visible {REMINDER_ROW} element(s)"));
+
+    step("the permissions page shows the role matrix from permissions.yaml");
+    click(client, "#nav-permissions").await?;
+    wait_for_element(
+        client,
+        r#"input.perm-cell[data-role="admin"]"#,
+        REPLY_TIMEOUT,
+    )
+    .await?;
+
+    step("the audit page lists what happened and the chain verifies");
+    click(client, "#nav-audit").await?;
+    wait_for_element(client, ".audit-row", REPLY_TIMEOUT).await?;
+    click(client, "#audit-verify").await?;
+    let verified = poll(
+        "#audit-result to report a verified chain",
+        REPLY_TIMEOUT,
+        || async move {
+            match client.find(Locator::Css("#audit-result")).await {
+                Ok(el) => match el.text().await {
+                    Ok(t) if t.contains("verified") => Probe::Ready(t),
+                    Ok(t) => Probe::Pending(format!("#audit-result says {t:?}")),
+                    Err(e) => Probe::Pending(e.to_string()),
+                },
+                Err(e) => Probe::Pending(e.to_string()),
+            }
+        },
+    )
+    .await?;
+    step(&format!("audit: {}", one_line(&verified)));
     Ok(())
 }
 
