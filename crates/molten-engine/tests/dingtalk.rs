@@ -404,3 +404,76 @@ async fn an_expired_webhook_falls_back_to_the_openapi_with_a_cached_token() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_acked_with_success_and_redelivered_when_the_ack_is_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = FakeDingTalk::start(Options {
+        redeliver_after: Duration::from_millis(200),
+        ..Options::default()
+    })
+    .await;
+    let engine = start_engine(
+        dir.path(),
+        channel(&fake, "fake-secret", Duration::from_secs(5)),
+    )
+    .await;
+    connected(&fake, 1).await;
+    fake.lose_acks(1);
+    let id = fake.push_event("chat_update_title", json!({"title": "new"}));
+    wait_for("the redelivered event to be ACKed", || {
+        fake.with_record(|r| r.acks.iter().any(|a| a["headers"]["messageId"] == id))
+    })
+    .await;
+    let (acks, redeliveries, bad) =
+        fake.with_record(|r| (r.acks.clone(), r.redeliveries, r.bad_acks.clone()));
+    assert!(redeliveries >= 1, "the un-ACKed event was pushed again");
+    let ack = acks
+        .iter()
+        .find(|a| a["headers"]["messageId"] == id)
+        .expect("the event's ACK");
+    let data: Value = serde_json::from_str(ack["data"].as_str().unwrap_or_default())
+        .expect("data is a JSON string");
+    assert_eq!(
+        data["status"], "SUCCESS",
+        "an event ACK carries a status: {ack}"
+    );
+    assert!(bad.is_empty(), "every ACK followed the protocol: {bad:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        fake.with_record(|r| r.webhook_posts.is_empty() && r.openapi_sends.is_empty()),
+        "an event is not answered as a message"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_refuses_expired_and_unknown_tickets() {
+    let fake = FakeDingTalk::start(Options {
+        ticket_ttl: Duration::from_millis(100),
+        ..Options::default()
+    })
+    .await;
+    let url = fake.ticket_url().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        tokio_tungstenite::connect_async(url).await.is_err(),
+        "an expired ticket opens nothing"
+    );
+    let unknown = format!("{}?ticket=never-issued", fake.endpoint_ws());
+    assert!(
+        tokio_tungstenite::connect_async(unknown).await.is_err(),
+        "an unknown ticket opens nothing"
+    );
+    let refused = fake.with_record(|r| r.handshakes_refused.clone());
+    assert!(
+        refused.iter().any(|r| r.contains("expired"))
+            && refused.iter().any(|r| r.contains("unknown")),
+        "both refusals recorded: {refused:?}"
+    );
+    let fresh = fake.ticket_url().await;
+    assert!(
+        tokio_tungstenite::connect_async(fresh).await.is_ok(),
+        "a fresh ticket connects"
+    );
+}

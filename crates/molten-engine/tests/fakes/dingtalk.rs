@@ -271,6 +271,61 @@ impl FakeDingTalk {
         message_id
     }
 
+    /// Pushes an EVENT frame (if the client subscribed to events); returns
+    /// its messageId.
+    pub fn push_event(&self, event_type: &str, data: Value) -> String {
+        let message_id = self.next_id();
+        let mut s = self.lock();
+        assert!(
+            s.subscribed
+                .contains(&("EVENT".to_string(), "*".to_string())),
+            "the client never subscribed to events"
+        );
+        let frame = json!({
+            "specVersion": "1.0",
+            "type": "EVENT",
+            "headers": {
+                "appId": "fake-app", "connectionId": "fake-conn", "contentType": "application/json",
+                "messageId": message_id, "time": now_ms().to_string(), "topic": event_type,
+                "eventId": format!("ev-{message_id}"), "eventBornTime": now_ms().to_string(),
+                "eventCorpId": "corp1", "eventType": event_type, "eventUnifiedAppId": "fake-app",
+            },
+            "data": data.to_string(),
+        })
+        .to_string();
+        let pending = Pending {
+            frame: frame.clone(),
+            kind: "EVENT".into(),
+            sent_at: Instant::now(),
+        };
+        s.outstanding.insert(message_id.clone(), pending);
+        deliver(&mut s, frame);
+        message_id
+    }
+
+    /// Asks for a ticket as a client would; returns the WebSocket URL.
+    pub async fn ticket_url(&self) -> String {
+        let (id, secret) = {
+            let s = self.lock();
+            (s.opts.client_id.clone(), s.opts.client_secret.clone())
+        };
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/v1.0/gateway/connections/open", self.endpoint))
+            .header("accept", "application/json")
+            .json(&json!({"clientId": id, "clientSecret": secret, "subscriptions": [{"type": "EVENT", "topic": "*"}]}))
+            .send()
+            .await
+            .expect("ticket request")
+            .json()
+            .await
+            .expect("ticket JSON");
+        format!(
+            "{}?ticket={}",
+            answer["endpoint"].as_str().expect("endpoint"),
+            answer["ticket"].as_str().expect("ticket")
+        )
+    }
+
     /// Sends SYSTEM `disconnect` to every connection; closes any still open
     /// 10 s later, as the real server does.
     pub fn send_disconnect(&self) {
