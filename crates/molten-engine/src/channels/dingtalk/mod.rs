@@ -7,6 +7,7 @@ mod config;
 mod frames;
 mod reply;
 mod sessions;
+pub mod sign;
 mod stream;
 
 pub use config::{DingTalkConfig, DEFAULT_ENDPOINT};
