@@ -477,3 +477,30 @@ async fn the_fake_refuses_expired_and_unknown_tickets() {
         "a fresh ticket connects"
     );
 }
+
+#[tokio::test]
+async fn the_registry_builds_configured_channels_that_need_the_vault() {
+    let config = molten_engine::Config::parse(
+        "channels:\n  dingtalk:\n    - id: work\n      client_id: dingabc\n      client_secret: dingtalk.work\n",
+        "config.yaml",
+    )
+    .expect("a DingTalk entry parses");
+    let channels = molten_engine::channels::registry::from_config(&config, None);
+    let ding = channels
+        .iter()
+        .find(|c| c.kind() == "dingtalk")
+        .expect("the DingTalk channel is built");
+    assert_eq!(ding.id().as_str(), CHANNEL, "named dingtalk.<id>");
+    match ding.connect().await {
+        Err(molten_core::ChannelError::Credentials { detail, .. }) => assert!(
+            detail.contains("vault is locked") && detail.contains("dingtalk.work"),
+            "says which secret and why: {detail}"
+        ),
+        other => panic!("a locked vault must stop the channel: {other:?}"),
+    }
+    let bad = molten_engine::Config::parse(
+        "channels:\n  dingtalk:\n    - id: work\n      client_id: a\n      client_secret: b\n      secret: c\n",
+        "config.yaml",
+    );
+    assert!(bad.is_err(), "unknown keys are refused");
+}

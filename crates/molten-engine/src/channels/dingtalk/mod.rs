@@ -90,8 +90,16 @@ impl DingTalkChannel {
     }
 }
 
+/// Which request was refused: a 400/401/403 from one that carries the
+/// credentials means they are wrong; from a send, that the message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Request {
+    Credentials,
+    Send,
+}
+
 /// Turns a refused HTTP answer into an error that says whether to retry.
-pub(crate) async fn http_error(what: &str, resp: reqwest::Response) -> ChannelError {
+pub(crate) async fn http_error(what: &str, kind: Request, resp: reqwest::Response) -> ChannelError {
     let status = resp.status();
     let retry_after = resp
         .headers()
@@ -114,14 +122,14 @@ pub(crate) async fn http_error(what: &str, resp: reqwest::Response) -> ChannelEr
         .unwrap_or_else(|| body.chars().take(200).collect());
     let detail = format!("{what} got HTTP {}: {}", status.as_u16(), detail.trim());
     match status.as_u16() {
-        400 | 401 | 403 => ChannelError::Credentials {
+        400 | 401 | 403 if kind == Request::Credentials => ChannelError::Credentials {
             platform: PLATFORM.into(),
             detail: format!("{detail}; check client_id and the client secret in the vault"),
         },
         429 => ChannelError::RateLimited {
             retry_after: retry_after.unwrap_or(Duration::from_secs(60)),
         },
-        404 | 413 | 422 => ChannelError::Rejected(detail),
+        400..=499 if status.as_u16() != 408 => ChannelError::Rejected(detail),
         _ => ChannelError::Transient(detail),
     }
 }

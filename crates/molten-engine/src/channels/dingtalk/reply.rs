@@ -3,8 +3,8 @@
 //! the robot OpenAPI with an access token cached until shortly before expiry
 //! and refreshed on 401. Long text is split; text is sent as markdown.
 
-use super::http_error;
 use super::sessions::Session;
+use super::{http_error, Request};
 use molten_core::ChannelError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -84,7 +84,7 @@ pub async fn post_webhook(
             ChannelError::Transient(format!("DingTalk session webhook failed: {e}"))
         })?;
     if !resp.status().is_success() {
-        return Err(http_error("the session webhook", resp).await);
+        return Err(http_error("the session webhook", Request::Send, resp).await);
     }
     let answer: Value = resp.json().await.unwrap_or(Value::Null);
     match answer.get("errcode").and_then(Value::as_i64) {
@@ -148,7 +148,7 @@ impl OpenApi {
             .await
             .map_err(|e| ChannelError::Transient(format!("DingTalk token request failed: {e}")))?;
         if !resp.status().is_success() {
-            return Err(http_error("the access token request", resp).await);
+            return Err(http_error("the access token request", Request::Credentials, resp).await);
         }
         let answer: TokenAnswer = resp.json().await.map_err(|e| {
             ChannelError::Transient(format!("DingTalk answered the token request with {e}"))
@@ -197,7 +197,7 @@ impl OpenApi {
                 continue;
             }
             if !resp.status().is_success() {
-                return Err(http_error("the robot send", resp).await);
+                return Err(http_error("the robot send", Request::Send, resp).await);
             }
             let answer: Value = resp.json().await.unwrap_or(Value::Null);
             return Ok(answer

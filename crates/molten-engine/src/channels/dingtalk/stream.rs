@@ -6,8 +6,8 @@
 
 use super::frames::BOT_MESSAGE_TOPIC;
 use super::frames::{ack_frame, pong_frame, BotMessage, Frame, TicketRequest, TicketResponse};
-use super::http_error;
 use super::sessions::Sessions;
+use super::{http_error, Request};
 use futures_util::{SinkExt, StreamExt};
 use molten_core::{
     Ack, ChannelError, ChannelEvent, ChannelEvents, ConversationRef, Identity, InboundMessage,
@@ -53,7 +53,7 @@ pub async fn open_ticket(
         .map_err(|e| ChannelError::Transient(format!("DingTalk ticket request failed: {e}")))?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(http_error("the connection ticket request", resp).await);
+        return Err(http_error("the connection ticket request", Request::Credentials, resp).await);
     }
     let ticket: TicketResponse = resp.json().await.map_err(|e| {
         ChannelError::Transient(format!("DingTalk answered the ticket request with {e}"))
