@@ -504,3 +504,75 @@ async fn the_registry_builds_configured_channels_that_need_the_vault() {
     );
     assert!(bad.is_err(), "unknown keys are refused");
 }
+
+#[tokio::test]
+async fn a_long_reply_is_split_and_custom_robot_urls_are_signed() {
+    let fake = FakeDingTalk::start(Options::default()).await;
+    let chan = channel(&fake, "fake-secret", Duration::from_secs(5));
+    let mut events = molten_core::Channel::connect(chan.as_ref())
+        .await
+        .expect("connects");
+    fake.push_bot_message(json!({"conversationId": "cid-long"}));
+    let (conversation, ack) = loop {
+        match events.recv().await.expect("an event") {
+            molten_core::ChannelEvent::Message(m, ack) => break (m.conversation, ack),
+            _ => continue,
+        }
+    };
+    ack.ack();
+    let line = format!("{}\n", "字".repeat(99));
+    let text = line.repeat(80); // 8000 characters
+    let out = molten_core::OutboundMessage {
+        outbox_id: 1,
+        conversation,
+        text: text.clone(),
+        reply_to: None,
+    };
+    molten_core::Channel::send(chan.as_ref(), &out)
+        .await
+        .expect("sent");
+    let posts = fake.with_record(|r| r.webhook_posts.clone());
+    assert!(
+        posts.len() >= 3,
+        "8000 characters need several messages: {}",
+        posts.len()
+    );
+    let parts: Vec<&str> = posts
+        .iter()
+        .map(|p| p["markdown"]["text"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        parts.iter().all(|p| p.chars().count() <= 3500),
+        "each part within the limit"
+    );
+    assert_eq!(
+        parts.concat(),
+        text,
+        "the parts add up to the reply, in order"
+    );
+
+    // The custom robot signature, checked by the fake exactly as §6 says.
+    let now = chrono::Utc::now().timestamp_millis();
+    let base = format!(
+        "{}/robot/send?access_token={}",
+        fake.endpoint,
+        fake::CUSTOM_ROBOT_TOKEN
+    );
+    let client = reqwest::Client::new();
+    let body = json!({"msgtype": "text", "text": {"content": "hi"}});
+    for (secret, expect) in [(fake::CUSTOM_ROBOT_SECRET, 0), ("SECwrong", 310000)] {
+        let url =
+            molten_engine::channels::dingtalk::sign::signed_custom_robot_url(&base, secret, now)
+                .expect("url");
+        let answer: Value = client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(answer["errcode"], expect, "secret {secret}: {answer}");
+    }
+}

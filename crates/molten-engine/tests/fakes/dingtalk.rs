@@ -87,6 +87,9 @@ pub struct Record {
     pub token_requests: usize,
     pub openapi_sends: Vec<(String, Value)>,
     pub openapi_refusals: Vec<String>,
+    /// Custom group robot posts accepted, and (errcode, why) of refusals.
+    pub custom_robot_posts: Vec<Value>,
+    pub custom_robot_refusals: Vec<(i64, String)>,
 }
 
 struct State {
@@ -102,6 +105,7 @@ struct State {
     drop_acks: usize,
     duplicate_after_ack: HashSet<String>,
     ack_hook: Option<AckHook>,
+    custom_robot_sent_at: Vec<Instant>,
     record: Record,
 }
 
@@ -137,11 +141,13 @@ impl FakeDingTalk {
             drop_acks: 0,
             duplicate_after_ack: HashSet::new(),
             ack_hook: None,
+            custom_robot_sent_at: Vec::new(),
             record: Record::default(),
         }));
         let app = Router::new()
             .route("/v1.0/gateway/connections/open", post(open_connection))
             .route("/robot/sendBySession", post(send_by_session))
+            .route("/robot/send", post(custom_robot_send))
             .route("/v1.0/oauth2/accessToken", post(access_token))
             .route("/v1.0/robot/oToMessages/batchSend", post(robot_send))
             .route("/v1.0/robot/groupMessages/send", post(robot_send))
@@ -735,4 +741,50 @@ impl FakeDingTalk {
     pub fn revoke_tokens(&self) {
         self.lock().tokens.clear();
     }
+}
+
+/// The custom group robot's access token and `SEC…` secret.
+pub const CUSTOM_ROBOT_TOKEN: &str = "robot-token-1";
+pub const CUSTOM_ROBOT_SECRET: &str = "SECfake0123456789";
+
+async fn custom_robot_send(
+    AxState(state): Shared,
+    Query(q): Query<HashMap<String, String>>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut s = state.lock().expect("fake state");
+    let ts: i64 = q
+        .get("timestamp")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    // Query<> has already URL-decoded `sign`.
+    let expected = {
+        use base64::Engine as _;
+        use hmac::Mac;
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(CUSTOM_ROBOT_SECRET.as_bytes())
+                .expect("any key length");
+        mac.update(format!("{ts}\n{CUSTOM_ROBOT_SECRET}").as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    };
+    s.custom_robot_sent_at
+        .retain(|t| t.elapsed() < Duration::from_secs(60));
+    let refusal = if q.get("access_token").map(String::as_str) != Some(CUSTOM_ROBOT_TOKEN) {
+        Some((300001, "token is not exist"))
+    } else if (now_ms() - ts).abs() > 3_600_000 {
+        Some((310000, "timestamp is out of the one-hour window"))
+    } else if q.get("sign") != Some(&expected) {
+        Some((310000, "sign not match"))
+    } else if s.custom_robot_sent_at.len() >= 20 {
+        Some((410100, "send too fast, exceed 20 times per minute"))
+    } else {
+        None
+    };
+    if let Some((code, why)) = refusal {
+        s.record.custom_robot_refusals.push((code, why.to_string()));
+        return Json(json!({"errcode": code, "errmsg": why}));
+    }
+    s.custom_robot_sent_at.push(Instant::now());
+    s.record.custom_robot_posts.push(body);
+    Json(json!({"errcode": 0, "errmsg": "ok"}))
 }
