@@ -34,6 +34,8 @@ pub struct Rules {
     pub ping_deadline: Duration,
     /// How long a pushed `req_id` accepts replies.
     pub reply_window: Duration,
+    /// How long an event's `req_id` accepts a welcome or card-update reply.
+    pub event_reply_window: Duration,
 }
 
 impl Default for Rules {
@@ -41,6 +43,7 @@ impl Default for Rules {
         Self {
             ping_deadline: Duration::from_secs(60),
             reply_window: Duration::from_secs(60),
+            event_reply_window: Duration::from_secs(5),
         }
     }
 }
@@ -53,6 +56,7 @@ struct Inner {
     auth_failures: usize,
     silent: bool,
     pushed: HashMap<String, Instant>,
+    events: HashMap<String, Instant>,
     open_streams: HashMap<String, String>,
     finished: HashSet<(String, String)>,
     known_chats: HashSet<String>,
@@ -129,6 +133,22 @@ impl FakeWeCom {
         let frame =
             json!({"cmd": "aibot_msg_callback", "headers": {"req_id": req_id}, "body": body});
         g.pushed.insert(req_id.clone(), Instant::now());
+        let (_, tx) = g.live.last().expect("a connected bot to push to");
+        tx.send(Message::text(frame.to_string())).expect("push");
+        req_id
+    }
+
+    /// Pushes an `enter_chat` event; returns its `req_id`.
+    pub fn push_enter_chat(&self, userid: &str) -> String {
+        let mut g = self.shared.lock();
+        g.next_push += 1;
+        let req_id = format!("EVT-{}", g.next_push);
+        let frame = json!({"cmd": "aibot_event_callback", "headers": {"req_id": req_id},
+            "body": {"msgid": req_id, "create_time": 1722500000, "aibotid": self.shared.bot_id,
+                     "chattype": "single", "from": {"userid": userid}, "msgtype": "event",
+                     "event": {"eventtype": "enter_chat"}}});
+        g.known_chats.insert(userid.to_string());
+        g.events.insert(req_id.clone(), Instant::now());
         let (_, tx) = g.live.last().expect("a connected bot to push to");
         tx.send(Message::text(frame.to_string())).expect("push");
         req_id
@@ -253,6 +273,9 @@ async fn serve(s: Arc<Shared>, ws: tokio_tungstenite::WebSocketStream<tokio::net
             }
             "aibot_respond_msg" => check_reply(&s, &req_id, body),
             "aibot_send_msg" => check_send(&s, body),
+            "aibot_respond_welcome_msg" | "aibot_respond_update_msg" => {
+                check_event_reply(&s, &req_id)
+            }
             other => (40002, format!("unknown cmd {other}")),
         };
         if code != 0 {
@@ -331,4 +354,14 @@ fn check_send(s: &Shared, body: &Value) -> (i64, String) {
     }
     g.sent.push((chat, content));
     (0, String::new())
+}
+
+fn check_event_reply(s: &Shared, req_id: &str) -> (i64, String) {
+    match s.lock().events.get(req_id) {
+        None => (846605, "invalid req_id".into()),
+        Some(at) if at.elapsed() > s.rules.event_reply_window => {
+            (846608, "event reply window passed".into())
+        }
+        Some(_) => (0, String::new()),
+    }
 }
