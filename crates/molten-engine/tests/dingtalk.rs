@@ -576,3 +576,42 @@ async fn a_long_reply_is_split_and_custom_robot_urls_are_signed() {
         assert_eq!(answer["errcode"], expect, "secret {secret}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_webhook_that_ends_early_hands_over_to_the_openapi() {
+    let fake = FakeDingTalk::start(Options::default()).await;
+    let chan = channel(&fake, "fake-secret", Duration::from_secs(5));
+    let mut events = molten_core::Channel::connect(chan.as_ref())
+        .await
+        .expect("connects");
+    fake.push_bot_message(json!({"conversationId": "cid-group-9", "conversationType": "2"}));
+    let conversation = loop {
+        if let molten_core::ChannelEvent::Message(m, ack) = events.recv().await.expect("an event") {
+            ack.ack();
+            break m.conversation;
+        }
+    };
+    fake.end_sessions();
+    let out = molten_core::OutboundMessage {
+        outbox_id: 7,
+        conversation,
+        text: "hi".into(),
+        reply_to: None,
+    };
+    let key = molten_core::Channel::send(chan.as_ref(), &out)
+        .await
+        .expect("sent");
+    let (refused, sends) =
+        fake.with_record(|r| (r.webhook_refusals.len(), r.openapi_sends.clone()));
+    assert_eq!(refused, 1, "the webhook was tried first and refused");
+    assert_eq!(sends.len(), 1, "then the OpenAPI carried the reply once");
+    assert_eq!(
+        sends[0].0, "/v1.0/robot/groupMessages/send",
+        "a group goes to groupMessages/send"
+    );
+    assert_eq!(
+        sends[0].1["openConversationId"], "cid-group-9",
+        "to the same conversation"
+    );
+    assert!(key.is_some(), "the processQueryKey is the platform id");
+}

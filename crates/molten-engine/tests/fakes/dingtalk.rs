@@ -737,6 +737,11 @@ impl FakeDingTalk {
         self.lock().ws_url.clone()
     }
 
+    /// Every session webhook stops working before its advertised expiry.
+    pub fn end_sessions(&self) {
+        self.lock().sessions.clear();
+    }
+
     /// Revokes every access token (the next robot send gets a 401).
     pub fn revoke_tokens(&self) {
         self.lock().tokens.clear();

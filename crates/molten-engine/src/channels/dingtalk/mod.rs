@@ -174,12 +174,23 @@ impl Channel for DingTalkChannel {
         let session = self.sessions.get(conversation_id);
         let parts = reply::split(&msg.text, reply::MAX_CHUNK_CHARS);
         let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut parts = parts.as_slice();
         if let Some(s) = &session {
             if let Some(webhook) = reply::live_webhook(s, now_ms) {
-                for part in &parts {
-                    reply::post_webhook(&self.http, webhook, s, part).await?;
+                while let Some((part, rest)) = parts.split_first() {
+                    match reply::post_webhook(&self.http, webhook, s, part).await {
+                        Ok(()) => parts = rest,
+                        // The webhook ended early: the rest goes by OpenAPI.
+                        Err(ChannelError::Rejected(why)) => {
+                            tracing::info!(channel = %self.id, %why, "session webhook refused; using the robot OpenAPI");
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
-                return Ok(None);
+                if parts.is_empty() {
+                    return Ok(None);
+                }
             }
         }
         let robot_code = self
@@ -206,7 +217,7 @@ impl Channel for DingTalkChannel {
             user_id: user_id.as_deref(),
         };
         let mut key = None;
-        for part in &parts {
+        for part in parts {
             key = self.openapi.send(&self.http, &target, part).await?;
         }
         Ok(key)
