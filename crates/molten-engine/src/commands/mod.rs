@@ -203,22 +203,38 @@ impl Interpreter {
         approved: Option<&str>,
     ) -> (Result<Outcome, EngineError>, AuditResult, String) {
         let (cmd, _) = parse(msg.text.trim()).unwrap_or((Command::Chat, Lang::En));
-        let target = permission(&cmd).unwrap_or("none").to_string();
-        let verdict = match permission(&cmd).map(|p| self.safety.gate.decide(&msg.sender, p)) {
-            Some(Decision::Denied { .. }) | Some(Decision::Unknown) => AuditResult::Denied,
-            Some(Decision::NeedsApproval { .. }) if approved != permission(&cmd) => {
-                AuditResult::NeedsApproval
-            }
-            None if self.safety.gate.policy().role_of(&msg.sender).is_none() => AuditResult::Denied,
+        let perm = permission(&cmd);
+        // One decision per message: the same one is acted on and audited.
+        let decision = match perm {
+            Some(p) => self.safety.gate.decide(&msg.sender, p),
+            None if self.safety.gate.policy().role_of(&msg.sender).is_none() => Decision::Unknown,
+            None => Decision::Allowed {
+                role: String::new(),
+            },
+        };
+        if perm.is_some() {
+            self.metrics
+                .count("molten_gate_decisions_total", decision.as_str());
+        }
+        let verdict = match &decision {
+            Decision::Denied { .. } | Decision::Unknown => AuditResult::Denied,
+            Decision::NeedsApproval { .. } if approved != perm => AuditResult::NeedsApproval,
             _ => AuditResult::Ok,
         };
-        (self.run_checked(msg, approved).await, verdict, target)
+        let target = perm.unwrap_or("none").to_string();
+        (
+            self.run_checked(msg, approved, decision).await,
+            verdict,
+            target,
+        )
     }
 
+    /// Input checks, then `decision` (made once by [`Self::run_gated`]), then the command.
     async fn run_checked(
         &self,
         msg: &StoredMessage,
         approved: Option<&str>,
+        decision: Decision,
     ) -> Result<Outcome, EngineError> {
         let text = msg.text.trim();
         let lang = Lang::detect(text, self.default_lang);
@@ -246,21 +262,16 @@ impl Interpreter {
                 .to_string()));
         }
         let (cmd, lang) = parse(text).unwrap_or((Command::Chat, lang));
-        if let Some(perm) = permission(&cmd) {
-            let decision = self.safety.gate.decide(&msg.sender, perm);
-            self.metrics
-                .count("molten_gate_decisions_total", decision.as_str());
-            match decision {
-                Decision::Allowed { .. } => {}
-                Decision::NeedsApproval { .. } if approved == Some(perm) => {}
-                Decision::NeedsApproval { .. } => return self.ask_approval(msg, perm, lang).await,
-                Decision::Denied { role } => {
-                    return Ok(Outcome::reply(safety::denied(perm, &role, lang)))
-                }
-                Decision::Unknown => return self.offer_pairing(msg, lang).await,
+        match (decision, permission(&cmd)) {
+            (Decision::Allowed { .. }, _) => {}
+            (Decision::NeedsApproval { .. }, Some(perm)) if approved == Some(perm) => {}
+            (Decision::NeedsApproval { .. }, Some(perm)) => {
+                return self.ask_approval(msg, perm, lang).await
             }
-        } else if self.safety.gate.policy().role_of(&msg.sender).is_none() {
-            return self.offer_pairing(msg, lang).await;
+            (Decision::Denied { role }, Some(perm)) => {
+                return Ok(Outcome::reply(safety::denied(perm, &role, lang)))
+            }
+            _ => return self.offer_pairing(msg, lang).await,
         }
         let reply = match cmd {
             Command::Help => help(lang),
