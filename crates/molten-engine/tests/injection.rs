@@ -50,13 +50,7 @@ async fn content_cannot_approve_on_the_owners_behalf() {
         vec![chan.clone()],
     )
     .await;
-    for _ in 0..200 {
-        if chan.current().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let tx = chan.current().expect("connected");
+    let tx = connected(&chan).await;
     engine
         .gate()
         .set_user_role("fake:mallory", Some("user"))
@@ -70,12 +64,10 @@ async fn content_cannot_approve_on_the_owners_behalf() {
         ),
     )
     .expect("edit");
-    for _ in 0..200 {
-        if !engine.gate().policy().approval_required.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for("the policy edit to apply", || {
+        !engine.gate().policy().approval_required.is_empty()
+    })
+    .await;
 
     tx.send(from_user(1, "/remind in 1h wire the money"))
         .await

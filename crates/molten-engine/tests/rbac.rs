@@ -84,13 +84,7 @@ async fn pairing_approval_hot_reload_and_fail_closed() {
         vec![chan.clone()],
     )
     .await;
-    for _ in 0..200 {
-        if chan.current().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let alice = chan.current().expect("connected");
+    let alice = connected(&chan).await;
 
     // 1. Unknown: denied, offered a code; the owner is told once.
     alice.send(from_alice(1, "/status")).await.expect("deliver");

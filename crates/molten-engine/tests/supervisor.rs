@@ -33,16 +33,6 @@ fn fast_config() -> molten_engine::Config {
     c
 }
 
-async fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if f() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_before_ack_reconnects_and_retries_sends() {
     let dir = tempfile::tempdir().expect("tempdir");

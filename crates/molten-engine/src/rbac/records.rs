@@ -60,6 +60,33 @@ fn fresh_code() -> Result<String, StoreError> {
     Ok(format!("{:06}", u32::from_le_bytes(b) % 1_000_000))
 }
 
+/// Inserts a row under a fresh random code, retrying on the rare collision
+/// (`insert` returns the rows it inserted: 0 when the code was taken).
+fn insert_with_fresh_code(
+    what: &str,
+    mut insert: impl FnMut(&str) -> rusqlite::Result<usize>,
+) -> Result<String, StoreError> {
+    for _ in 0..20 {
+        let code = fresh_code()?;
+        if insert(&code).map_err(sql)? == 1 {
+            return Ok(code);
+        }
+    }
+    Err(StoreError::Sqlite(format!(
+        "could not find a free {what} code"
+    )))
+}
+
+/// What a conditional "decide it if still open" UPDATE came to, given how
+/// many rows it changed and the row as it now is.
+fn answered<T>(changed: usize, row: Option<T>) -> Answer<T> {
+    match (changed, row) {
+        (_, None) => Answer::NotFound,
+        (1, Some(r)) => Answer::Decided(r),
+        (_, Some(r)) => Answer::AlreadyClosed(r),
+    }
+}
+
 const PAIRING_COLS: &str = "code, identity, channel, conversation, status, created_at_ms";
 const APPROVAL_COLS: &str = "id, code, origin, requester, channel, conversation, permission, command, lang, status, created_at_ms, expires_at_ms, decided_by";
 
@@ -118,22 +145,16 @@ impl SqliteStore {
             if let Some(p) = existing {
                 return Ok((p, false));
             }
-            for _ in 0..20 {
-                let code = fresh_code()?;
-                let n = c
-                    .execute(
-                        "INSERT OR IGNORE INTO pairings (code, identity, channel, conversation, status, created_at_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
-                        params![code, identity, conv.channel.as_str(), conv.conversation_id, at.timestamp_millis()],
-                    )
-                    .map_err(sql)?;
-                if n == 1 {
-                    let p = c
-                        .query_row(&format!("SELECT {PAIRING_COLS} FROM pairings WHERE code = ?1"), [&code], pairing)
-                        .map_err(sql)?;
-                    return Ok((p, true));
-                }
-            }
-            Err(StoreError::Sqlite("could not find a free pairing code".into()))
+            let code = insert_with_fresh_code("pairing", |code| {
+                c.execute(
+                    "INSERT OR IGNORE INTO pairings (code, identity, channel, conversation, status, created_at_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+                    params![code, identity, conv.channel.as_str(), conv.conversation_id, at.timestamp_millis()],
+                )
+            })?;
+            let p = c
+                .query_row(&format!("SELECT {PAIRING_COLS} FROM pairings WHERE code = ?1"), [&code], pairing)
+                .map_err(sql)?;
+            Ok((p, true))
         })
         .await
     }
@@ -158,11 +179,7 @@ impl SqliteStore {
                 .query_row(&format!("SELECT {PAIRING_COLS} FROM pairings WHERE code = ?1"), [&code], pairing)
                 .optional()
                 .map_err(sql)?;
-            Ok(match (n, row) {
-                (_, None) => Answer::NotFound,
-                (1, Some(p)) => Answer::Decided(p),
-                (_, Some(p)) => Answer::AlreadyClosed(p),
-            })
+            Ok(answered(n, row))
         })
         .await
     }
@@ -189,33 +206,26 @@ impl SqliteStore {
             {
                 return Ok(a);
             }
-            for _ in 0..20 {
-                let code = fresh_code()?;
-                let n = c
-                    .execute(
-                        "INSERT OR IGNORE INTO approvals (code, origin, requester, channel, conversation, permission, command, lang, status, created_at_ms, expires_at_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10)",
-                        params![
-                            code,
-                            new.origin,
-                            new.requester,
-                            new.conversation.channel.as_str(),
-                            new.conversation.conversation_id,
-                            new.permission,
-                            new.command,
-                            new.lang,
-                            new.created_at.timestamp_millis(),
-                            new.expires_at.timestamp_millis()
-                        ],
-                    )
-                    .map_err(sql)?;
-                if n == 1 {
-                    return c
-                        .query_row(&format!("SELECT {APPROVAL_COLS} FROM approvals WHERE code = ?1"), [&code], approval)
-                        .map_err(sql);
-                }
-            }
-            Err(StoreError::Sqlite("could not find a free approval code".into()))
+            let code = insert_with_fresh_code("approval", |code| {
+                c.execute(
+                    "INSERT OR IGNORE INTO approvals (code, origin, requester, channel, conversation, permission, command, lang, status, created_at_ms, expires_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10)",
+                    params![
+                        code,
+                        new.origin,
+                        new.requester,
+                        new.conversation.channel.as_str(),
+                        new.conversation.conversation_id,
+                        new.permission,
+                        new.command,
+                        new.lang,
+                        new.created_at.timestamp_millis(),
+                        new.expires_at.timestamp_millis()
+                    ],
+                )
+            })?;
+            c.query_row(&format!("SELECT {APPROVAL_COLS} FROM approvals WHERE code = ?1"), [&code], approval)
+                .map_err(sql)
         })
         .await
     }
@@ -246,11 +256,7 @@ impl SqliteStore {
                 )
                 .optional()
                 .map_err(sql)?;
-            Ok(match (n, row) {
-                (_, None) => Answer::NotFound,
-                (1, Some(a)) => Answer::Decided(a),
-                (_, Some(a)) => Answer::AlreadyClosed(a),
-            })
+            Ok(answered(n, row))
         })
         .await
     }

@@ -76,6 +76,23 @@ pub async fn send(engine: &Engine, text: &str) -> ChatEntry {
     panic!("the local channel never connected");
 }
 
+/// Polls `f` every 10 ms for up to 5 s.
+pub async fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The scripted channel's live connection, once the supervisor has opened it.
+pub async fn connected(chan: &Scripted) -> mpsc::Sender<ChannelEvent> {
+    wait_for("the channel to connect", || chan.current().is_some()).await;
+    chan.current().expect("connected")
+}
+
 /// Waits for the replies to an inbound entry.
 pub async fn replies_to(engine: &Engine, id: i64) -> Vec<ChatEntry> {
     for _ in 0..500 {
